@@ -1,0 +1,1 @@
+"""The web, API, CLI and scheduler adapters: the only package that knows Flask."""

@@ -1,0 +1,109 @@
+"""Tender endpoints: the public list and notice; create, document and publish with an agent's token."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import current_app, g, jsonify, request
+from flask_babel import gettext
+
+from app.api.v1 import api
+from app.api.v1.openapi import document as openapi_document
+from app.api.v1.schemas import TenderPage, detail, summary
+from app.errors import error_response
+from app.services import clock, db, store
+from bidding import tenders
+from bidding.access import PUBLIC_STATUSES
+from bidding.schemas import TenderInput, parse
+from core.actor import Actor
+from core.errors import InvalidInput, N_
+from core.identity import user_for_token
+
+
+def _actor() -> Actor:
+    return g.get("api_actor") or Actor.anonymous()
+
+
+def token_required(view):
+    """Clients send ``Authorization: Bearer <token>``; cookies are never accepted here (no CSRF risk)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+        user = user_for_token(db(), token) if token else None
+        if user is None:
+            return error_response(401, "unauthorized", gettext("缺少或无效的访问令牌。"))
+        g.api_actor = user.actor()
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise InvalidInput(N_("请求体必须是 JSON 对象。"))
+    return body
+
+
+def _int_arg(name: str, default: int, upper: int) -> int:
+    try:
+        return min(upper, max(1, int(request.args.get(name, default))))
+    except ValueError:
+        return default
+
+
+@api.get("/openapi.json")
+def openapi():
+    return jsonify(openapi_document())
+
+
+@api.get("/tenders")
+def list_tenders():
+    status = request.args.get("status", "")
+    page = tenders.public_tenders(
+        db(), q=request.args.get("q", ""), category=request.args.get("category", ""),
+        region=request.args.get("region", ""), status=status if status in PUBLIC_STATUSES else "",
+        page=_int_arg("page", 1, 100000), per_page=_int_arg("per_page", current_app.config["PAGE_SIZE"], 100),
+    )
+    body = TenderPage(items=[summary(t) for t in page.items], total=page.total, page=page.page, per_page=page.per_page)
+    return current_app.response_class(body.model_dump_json(), mimetype="application/json")
+
+
+@api.get("/tenders/<int:tender_id>")
+def get_tender(tender_id: int):
+    tender = tenders.get_tender(db(), _actor(), tender_id)
+    return current_app.response_class(detail(tender).model_dump_json(), mimetype="application/json")
+
+
+@api.post("/tenders")
+@token_required
+def create_tender():
+    data = parse(TenderInput, _json_body())
+    tender = tenders.create_tender(db(), clock(), _actor(), data)
+    db().commit()
+    return current_app.response_class(detail(tender).model_dump_json(), status=201, mimetype="application/json",
+                                      headers={"Location": f"/api/v1/tenders/{tender.id}"})
+
+
+@api.post("/tenders/<int:tender_id>/documents")
+@token_required
+def upload_document(tender_id: int):
+    """The raw request body is the file; ``title`` and ``filename`` come as query parameters."""
+    filename = request.args.get("filename", "").strip()
+    upload = tenders.Upload(title=request.args.get("title", filename), filename=filename,
+                            content_type=request.mimetype or "application/octet-stream", stream=request.stream)
+    doc = tenders.add_document(db(), clock(), _actor(), store(), tender_id, upload,
+                               current_app.config["MAX_DOCUMENT_BYTES"])
+    db().commit()
+    return jsonify({"id": doc.id, "title": doc.title, "version": doc.version, "sha256": doc.sha256,
+                    "size": doc.size}), 201
+
+
+@api.post("/tenders/<int:tender_id>/publish")
+@token_required
+def publish_tender(tender_id: int):
+    tender = tenders.publish_tender(db(), clock(), _actor(), tender_id)
+    db().commit()
+    return current_app.response_class(detail(tender).model_dump_json(), mimetype="application/json")

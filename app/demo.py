@@ -1,0 +1,138 @@
+"""Demo data for `make run`: one account per role, approved companies, published tenders.
+
+Everything goes through the domain functions, so the demo's ledger is a real one and verifies.
+Loading twice changes nothing (the admin account marks the data as present).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bidding import parties, tenders
+from bidding.schemas import SectionInput, TenderInput
+from core import credit_code
+from core.actor import Actor, OrgKind, Role
+from core.clock import Clock
+from core.files import FileStore
+from core.identity import Organisation, User, UserRole, hash_password
+from signing import ledger
+
+
+@dataclass(frozen=True)
+class _Accounts:
+    password: str
+    rows: tuple[tuple[str, str, str], ...]
+
+
+ACCOUNTS = _Accounts(
+    password="sealbid-demo",
+    rows=(
+        ("admin", "admin", "平台管理员"),
+        ("agent", "agent", "华信招标代理有限公司 · 王代理"),
+        ("tenderee", "tenderee", "市城市建设投资集团 · 李招标"),
+        ("bidder1", "bidder", "宏远建设工程有限公司"),
+        ("bidder2", "bidder", "中坚路桥集团有限公司"),
+        ("bidder3", "bidder", "锦程市政工程有限公司"),
+        ("expert1", "expert", "张评审"),
+        ("expert2", "expert", "陈评审"),
+        ("supervisor", "supervisor", "市公共资源交易监督科 · 赵监督"),
+    ),
+)
+
+
+def demo_code(n: int) -> str:
+    """A valid unified social credit code for demo organisation ``n``."""
+    first17 = f"91330100MA{n:07d}"
+    return first17 + credit_code.check_character(first17)
+
+
+def _pdf(title: str, lines: list[str]) -> bytes:
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, pagesize=A4)
+    page.setFont("STSong-Light", 18)
+    page.drawString(72, 770, title)
+    page.setFont("STSong-Light", 11)
+    for i, line in enumerate(lines):
+        page.drawString(72, 730 - 18 * i, line)
+    page.showPage()
+    page.save()
+    return buffer.getvalue()
+
+
+def load(session: Session, clock: Clock, store: FileStore) -> bool:
+    if session.scalar(select(User.id).where(User.username == "admin")) is not None:
+        return False
+    now = clock.now()
+    admin = User(username="admin", display_name="平台管理员", password_hash=hash_password(ACCOUNTS.password),
+                 active=True, created_at=now, role_rows=[UserRole(role=Role.ADMIN)])
+    session.add(admin)
+    session.flush()
+    admin_actor = admin.actor()
+    ledger.append(session, clock, admin_actor, "user.create", "user", admin.id, after={"username": "admin"})
+
+    def org(n: int, name: str, kind: OrgKind, region: str = "浙江省杭州市") -> Organisation:
+        return parties.create_organisation(session, clock, admin_actor, parties.OrganisationInput(
+            name=name, kind=kind, credit_code=demo_code(n), legal_representative="张三", contact_name="李四",
+            contact_phone="0571-88888888", region=region))
+
+    def user(username: str, name: str, role: Role, organisation: Organisation | None) -> User:
+        return parties.create_user(session, clock, admin_actor, parties.UserInput(
+            username=username, display_name=name, password=ACCOUNTS.password, roles=(role,),
+            organisation_id=organisation.id if organisation else None))
+
+    centre = org(1, "市公共资源交易中心", OrgKind.CENTRE)
+    agency = org(2, "华信招标代理有限公司", OrgKind.AGENCY)
+    tenderee = org(3, "市城市建设投资集团有限公司", OrgKind.TENDEREE)
+    bidders = [org(10 + i, name, OrgKind.BIDDER) for i, name in
+               enumerate(("宏远建设工程有限公司", "中坚路桥集团有限公司", "锦程市政工程有限公司"), start=1)]
+    experts_org = org(4, "省建筑设计研究院", OrgKind.CENTRE)
+    agent = user("agent", "王代理", Role.AGENT, agency)
+    user("tenderee", "李招标", Role.TENDEREE, tenderee)
+    for i, company in enumerate(bidders, start=1):
+        user(f"bidder{i}", f"{company.name}投标员", Role.BIDDER, company)
+    user("expert1", "张评审", Role.EXPERT, experts_org)
+    user("expert2", "陈评审", Role.EXPERT, experts_org)
+    user("supervisor", "赵监督", Role.SUPERVISOR, centre)
+    agent_actor = agent.actor()
+
+    projects = [
+        ("HZ-2026-GC-0001", "城东快速路二期工程施工", "works", True, True, "浙江省杭州市",
+         [("第一标段 主线工程", "48000000.00", False, "800000.00"), ("第二标段 匝道工程", "16500000.00", True, None)]),
+        ("HZ-2026-HW-0002", "智慧交通信号控制设备采购", "goods", True, True, "浙江省杭州市",
+         [("信号机及配套设备", "6200000.00", False, "120000.00")]),
+        ("NB-2026-FW-0003", "滨江片区市政设施监理服务", "services", False, False, "浙江省宁波市",
+         [("监理服务", "1850000.00", True, None)]),
+    ]
+    for code, title, category, compulsory, state_funded, region, sections in projects:
+        start = now + timedelta(minutes=1)
+        tender = tenders.create_tender(session, clock, agent_actor, TenderInput(
+            code=code, title=title, tenderee_org_id=tenderee.id, category=category, is_compulsory=compulsory,
+            is_state_funded=state_funded, region=region,
+            description=f"{title}。资金来源：{'财政资金' if state_funded else '企业自筹'}，招标人为市城市建设投资集团有限公司。",
+            sale_start=start, sale_end=start + timedelta(days=7), clarification_deadline=start + timedelta(days=12),
+            bid_deadline=start + timedelta(days=25), bid_validity_days=90,
+            sections=[SectionInput(name=n, estimated_price=Decimal(p), bond_waived=w,
+                                   bond_amount=Decimal(b) if b else None) for n, p, w, b in sections]))
+        body = _pdf(f"{title} 招标文件", [f"项目编号：{code}", "第一章 招标公告", "第二章 投标人须知",
+                                          "第三章 评标办法", "第四章 合同条款及格式", "第五章 工程量清单"])
+        tenders.add_document(session, clock, agent_actor, store, tender.id,
+                             tenders.Upload("招标文件", f"{code}-招标文件.pdf", "application/pdf", io.BytesIO(body)),
+                             max_bytes=len(body))
+        tenders.publish_tender(session, clock, agent_actor, tender.id)
+    return True
+
+
+def demo_actor(session: Session, username: str) -> Actor:
+    """The actor of a demo account (for scripts and benchmarks)."""
+    return session.scalars(select(User).where(User.username == username)).one().actor()

@@ -1,0 +1,70 @@
+"""create_app: configuration, extensions, blueprints, CLI and error pages (DESIGN.md section 1)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+
+import config as config_module
+from app import errors, filters
+from app.i18n import select_locale
+from app.services import Services, close_db
+from core.clock import Clock, SystemClock
+from core.db import make_engine, make_session_factory
+from core.files import LocalFileStore
+
+CONFIGS = {
+    "production": config_module.Config,
+    "development": config_module.DevelopmentConfig,
+    "test": config_module.TestConfig,
+}
+
+csrf = CSRFProtect()
+babel = Babel()
+
+
+def create_app(overrides: dict | None = None, clock: Clock | None = None) -> Flask:
+    """The application; ``overrides`` and ``clock`` let tests and tools build their own."""
+    app = Flask(__name__)
+    app.config.from_object(CONFIGS[os.environ.get("SEALBID_ENV", "production")])
+    app.config.update(overrides or {})
+    app.json.ensure_ascii = False
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY is not set: export SECRET_KEY (or SEALBID_ENV=development for a demo).")
+    instance = Path(app.config["SEALBID_INSTANCE"])
+    instance.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(config_module.database_url(app.config))
+    app.extensions["sealbid"] = Services(
+        engine=engine,
+        sessions=make_session_factory(engine),
+        clock=clock or SystemClock(),
+        store=LocalFileStore(instance / "files"),
+    )
+    app.teardown_appcontext(close_db)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
+    filters.register(app)
+    errors.register(app)
+    _blueprints(app)
+    from app import cli
+
+    cli.register(app)
+    if app.config["SCHEDULER_ENABLED"] and not app.config["TESTING"]:
+        from app.scheduler import start_in_process
+
+        start_in_process(app)
+    return app
+
+
+def _blueprints(app: Flask) -> None:
+    from app.api.v1 import api
+    from app.web import admin, agency, auth, bidder, public, supervisor
+
+    for module in (public, auth, agency, bidder, supervisor, admin):
+        app.register_blueprint(module.bp)
+    csrf.exempt(api)
+    app.register_blueprint(api)

@@ -1,0 +1,50 @@
+"""APScheduler wiring (DESIGN.md section 5): find due transitions, call the domain, hold no truth.
+
+A missed or doubled run is harmless because every transition is conditional; a restart simply
+catches up on the next tick.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from bidding.tenders import close_due_tenders
+
+log = logging.getLogger(__name__)
+
+
+def tick(app: Flask) -> list[int]:
+    """One pass over every due transition; returns the tenders it closed."""
+    services = app.extensions["sealbid"]
+    with services.sessions() as session:
+        closed = close_due_tenders(session, services.clock)
+        session.commit()
+    if closed:
+        log.info("closed bidding on tenders %s", closed)
+    return closed
+
+
+def _schedule(scheduler, app: Flask) -> None:
+    scheduler.add_job(tick, "interval", args=[app], seconds=app.config["SCHEDULER_INTERVAL_SECONDS"],
+                      id="tick", max_instances=1, coalesce=True, replace_existing=True)
+
+
+def start_in_process(app: Flask) -> BackgroundScheduler:
+    """The embedded setup (`make run`): the scheduler lives in the web process."""
+    scheduler = BackgroundScheduler(timezone="UTC")
+    _schedule(scheduler, app)
+    scheduler.start()
+    app.extensions["sealbid.scheduler"] = scheduler
+    return scheduler
+
+
+def run_forever(app: Flask) -> None:
+    """Production: `flask scheduler run`, its own process."""
+    scheduler = BlockingScheduler(timezone="UTC")
+    _schedule(scheduler, app)
+    tick(app)
+    scheduler.start()

@@ -1,0 +1,73 @@
+"""Reading HTML forms into the domain's input shapes, and showing domain refusals on the form."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from flask import flash, redirect, request
+from werkzeug.datastructures import FileStorage
+
+from app.errors import status_for
+from app.i18n import error_message
+from app.services import db
+from bidding.tenders import Upload
+from core.errors import DomainError
+
+T = TypeVar("T")
+
+
+def text(name: str) -> str:
+    return request.form.get(name, "").strip()
+
+
+def checkbox(name: str) -> bool:
+    return request.form.get(name) in {"on", "1", "true", "yes"}
+
+
+def optional(name: str) -> str | None:
+    value = text(name)
+    return value or None
+
+
+def local_datetime(name: str) -> str | None:
+    """<input type=datetime-local> gives 'YYYY-MM-DDTHH:MM'; the schema reads it as Shanghai time."""
+    value = text(name)
+    if not value:
+        return None
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return "invalid"
+    return value
+
+
+def uploads(field: str, title_field: str | None = None) -> list[Upload]:
+    files: list[FileStorage] = [f for f in request.files.getlist(field) if f and f.filename]
+    title = text(title_field) if title_field else ""
+    return [
+        Upload(title=title if len(files) == 1 and title else (f.filename or ""), filename=f.filename or "",
+               content_type=f.mimetype or "application/octet-stream", stream=f.stream)
+        for f in files
+    ]
+
+
+def attempt(action: Callable[[], T], success: Callable[[T], Any], failure: Callable[[], Any]) -> Any:
+    """Run one domain action and commit; on a refusal roll back, flash why and show the form again."""
+    session = db()
+    try:
+        result = action()
+        session.commit()
+    except DomainError as error:
+        session.rollback()
+        flash(error_message(error), "error")
+        response = failure()
+        if isinstance(response, tuple):
+            return response
+        return response, status_for(error)
+    return success(result)
+
+
+def back(default: str) -> Any:
+    return redirect(request.referrer or default)

@@ -1,0 +1,1 @@
+"""The procurement domain: parties, tender plans, tenders, documents, amendments, questions, objections."""

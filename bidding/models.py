@@ -1,0 +1,177 @@
+"""Tables of the tendering domain: plans, tenders with their sections and documents, amendments,
+document downloads, questions and objections."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, UTCDateTime
+from core.identity import Organisation
+
+MONEY = Numeric(18, 2)
+
+
+class TenderPlan(Base):
+    """招标计划: announced ahead of the notice so the market can prepare (国办发〔2024〕21号)."""
+
+    __tablename__ = "tender_plan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    tenderee_org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    agent_org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    category: Mapped[str] = mapped_column(String(20))
+    region: Mapped[str] = mapped_column(String(100), default="")
+    estimated_amount: Mapped[Decimal] = mapped_column(MONEY)
+    expected_notice_date: Mapped[datetime] = mapped_column(UTCDateTime())
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    tenderee: Mapped[Organisation] = relationship(foreign_keys=[tenderee_org_id])
+    agent: Mapped[Organisation] = relationship(foreign_keys=[agent_org_id])
+
+
+class Tender(Base):
+    __tablename__ = "tender"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("tender_plan.id"), nullable=True)
+    tenderee_org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    agent_org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    category: Mapped[str] = mapped_column(String(20), index=True)
+    method: Mapped[str] = mapped_column(String(20))
+    is_compulsory: Mapped[bool] = mapped_column(Boolean)
+    is_state_funded: Mapped[bool] = mapped_column(Boolean)
+    region: Mapped[str] = mapped_column(String(100), default="", index=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    # The status to return to when a suspension (e.g. an objection) ends.
+    resume_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    sale_start: Mapped[datetime] = mapped_column(UTCDateTime())
+    sale_end: Mapped[datetime] = mapped_column(UTCDateTime())
+    clarification_deadline: Mapped[datetime] = mapped_column(UTCDateTime())
+    bid_deadline: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    bid_validity_days: Mapped[int] = mapped_column(Integer)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)
+    created_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    tenderee: Mapped[Organisation] = relationship(foreign_keys=[tenderee_org_id])
+    agent: Mapped[Organisation] = relationship(foreign_keys=[agent_org_id])
+    plan: Mapped[TenderPlan | None] = relationship()
+    sections: Mapped[list[Section]] = relationship(
+        back_populates="tender", order_by="Section.number", cascade="all, delete-orphan"
+    )
+    documents: Mapped[list[TenderDocument]] = relationship(order_by="TenderDocument.id", cascade="all, delete-orphan")
+    amendments: Mapped[list[Amendment]] = relationship(order_by="Amendment.number", cascade="all, delete-orphan")
+
+
+class Section(Base):
+    """标段: bids, opening, evaluation and award are per section."""
+
+    __tablename__ = "section"
+    __table_args__ = (UniqueConstraint("tender_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    estimated_price: Mapped[Decimal] = mapped_column(MONEY)
+    bond_waived: Mapped[bool] = mapped_column(Boolean, default=False)
+    bond_amount: Mapped[Decimal | None] = mapped_column(MONEY, nullable=True)
+    evaluation_method: Mapped[str] = mapped_column(String(30))
+
+    tender: Mapped[Tender] = relationship(back_populates="sections")
+
+
+class TenderDocument(Base):
+    """A tender document file; amendments add new versions and mark the old one superseded."""
+
+    __tablename__ = "tender_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    amendment_id: Mapped[int | None] = mapped_column(ForeignKey("amendment.id"), nullable=True)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("tender_document.id"), nullable=True)
+    uploaded_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Amendment(Base):
+    """澄清或修改 (法第23条): published to everyone who obtained the documents."""
+
+    __tablename__ = "amendment"
+    __table_args__ = (UniqueConstraint("tender_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    old_deadline: Mapped[datetime] = mapped_column(UTCDateTime())
+    new_deadline: Mapped[datetime] = mapped_column(UTCDateTime())
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+
+
+class DocumentObtained(Base):
+    """获取招标文件: who obtained the documents; secret until the deadline (法第22条)."""
+
+    __tablename__ = "document_obtained"
+    __table_args__ = (UniqueConstraint("tender_id", "bidder_org_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)
+    bidder_org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    obtained_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    bidder: Mapped[Organisation] = relationship()
+
+
+class Question(Base):
+    """A bidder's question; published with its answer but without the asker (法第22条)."""
+
+    __tablename__ = "question"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)
+    asker_org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    body: Mapped[str] = mapped_column(Text)
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+
+
+class Objection(Base):
+    """异议 to the tender documents (条例第22条): the tender pauses until it is answered."""
+
+    __tablename__ = "objection"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)
+    bidder_org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    body: Mapped[str] = mapped_column(Text)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+
+    bidder: Mapped[Organisation] = relationship()

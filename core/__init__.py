@@ -1,0 +1,1 @@
+"""The shared kernel: what every domain package needs and nothing more (DESIGN.md section 1)."""

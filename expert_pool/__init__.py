@@ -1,0 +1,1 @@
+"""Experts, specialties, availability and random draws with recusal (later issues)."""

@@ -1,0 +1,1 @@
+"""Keys, signatures, signed records and the tamper-evident ledger (DESIGN.md section 4)."""
