@@ -55,7 +55,7 @@ def demo_load() -> None:
         created = load(session, services.clock, services.store)
         session.commit()
     click.echo("demo data loaded" if created else "demo data already present")
-    click.echo("demo accounts (password for all: %s):" % ACCOUNTS.password)
+    click.echo(f"demo accounts (password for all: {ACCOUNTS.password}):")
     for username, role, name in ACCOUNTS.rows:
         click.echo(f"  {username:<12} {role:<11} {name}")
 

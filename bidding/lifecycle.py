@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bidding.models import Tender
 from core.actor import Actor
 from core.clock import Clock
-from core.errors import Conflict, N_
+from core.errors import N_, Conflict
 from signing import ledger
 
 STATUS_LABELS = {

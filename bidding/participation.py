@@ -12,7 +12,7 @@ from bidding.models import DocumentObtained, Objection, Question, Tender, Tender
 from bidding.tenders import document, get_tender
 from core.actor import Actor, Role
 from core.clock import Clock
-from core.errors import Conflict, DeadlinePassed, InvalidInput, N_, NotPermitted
+from core.errors import N_, Conflict, DeadlinePassed, InvalidInput, NotPermitted
 from core.identity import Organisation
 from signing import ledger
 

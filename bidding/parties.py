@@ -17,7 +17,7 @@ from bidding.tenders import Upload
 from core import credit_code
 from core.actor import Actor, OrgKind, Role
 from core.clock import Clock
-from core.errors import Conflict, InvalidInput, N_, NotFound
+from core.errors import N_, Conflict, InvalidInput, NotFound
 from core.files import FileStore
 from core.identity import Organisation, OrganisationCertificate, User, UserRole, hash_password
 from signing import ledger
@@ -238,7 +238,10 @@ def update_user(session: Session, clock: Clock, actor: Actor, user_id: int, role
     if user.id == actor.user_id and (Role.ADMIN not in roles or not active):
         raise Conflict(N_("不能取消自己的管理员权限或停用自己。"))
     before = {"roles": sorted(user.roles), "active": user.active}
-    user.role_rows = [UserRole(role=r) for r in dict.fromkeys(roles)]
+    wanted = set(roles)
+    user.role_rows = [row for row in user.role_rows if row.role in wanted]
+    have = {row.role for row in user.role_rows}
+    user.role_rows.extend(UserRole(role=r) for r in dict.fromkeys(roles) if r not in have)
     user.active = active
     session.flush()
     ledger.append(session, clock, actor, "user.update", "user", user.id, before=before,

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from bidding.schemas import Category, Method, SectionInput, TenderInput
-from core.errors import DeadlinePassed, InvalidInput, N_, RuleViolation
+from core.errors import N_, DeadlinePassed, InvalidInput, RuleViolation
 
 # T2 条例第16条 [S]: documents are sold for at least 5 days.
 MIN_SALE_DAYS = 5
@@ -33,10 +33,14 @@ def documents_issued_at(sale_start: datetime, now: datetime) -> datetime:
     return max(sale_start, now)
 
 
-def check_timeline(data: TenderInput, now: datetime) -> None:
-    """Refuse a timeline that breaks a legal time limit, naming the rule."""
+def check_timeline(data: TenderInput, now: datetime, *, publishing: bool = False) -> None:
+    """Refuse a timeline that breaks a legal time limit, naming the rule.
+
+    When publishing, a sale start already past simply means the documents go out now.
+    """
+    dates = [] if publishing else [("sale_start", N_("招标文件发售开始时间"))]
     for name, label in (
-        ("sale_start", N_("招标文件发售开始时间")),
+        *dates,
         ("sale_end", N_("招标文件发售截止时间")),
         ("clarification_deadline", N_("澄清截止时间")),
         ("bid_deadline", N_("投标截止时间")),

@@ -14,7 +14,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from core.clock import from_local
-from core.errors import InvalidInput, Msg, N_
+from core.errors import N_, InvalidInput, Msg
 
 
 class Category(StrEnum):

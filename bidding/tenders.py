@@ -16,7 +16,7 @@ from bidding.models import Amendment, Section, Tender, TenderDocument, TenderPla
 from bidding.schemas import AmendmentInput, PlanInput, TenderInput
 from core.actor import Actor, OrgKind, Role
 from core.clock import Clock
-from core.errors import Conflict, InvalidInput, N_, NotFound
+from core.errors import N_, Conflict, InvalidInput, NotFound
 from core.files import FileStore
 from core.identity import Organisation
 from signing import ledger
@@ -225,7 +225,7 @@ def publish_tender(session: Session, clock: Clock, actor: Actor, tender_id: int)
         raise InvalidInput(N_("发布前请至少上传一份招标文件。"))
     data = tender_input(tender)
     rules.check_method(data)
-    rules.check_timeline(data, clock.now())
+    rules.check_timeline(data, clock.now(), publishing=True)
     transition(session, clock, actor, tender, "draft", "published", "tender.publish",
                values={"published_at": clock.now()})
     return tender

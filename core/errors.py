@@ -42,6 +42,8 @@ class DomainError(Exception):
     code = "domain_error"
 
     def __init__(self, message: str, *, field: str | None = None, rule: str | None = None, **params: object) -> None:
+        if rule is not None:
+            params["rule"] = rule
         super().__init__(render(message, params))
         self.message = message
         self.params = params

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from core.errors import InvalidInput, N_, NotFound
+from core.errors import N_, InvalidInput, NotFound
 
 CHUNK = 1024 * 1024
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 from core.actor import Actor, Role
 from core.clock import Clock
 from core.db import Base, UTCDateTime
-from core.errors import AuthenticationFailed, N_, Throttled
+from core.errors import N_, AuthenticationFailed, Throttled
 
 # Argon2id (RFC 9106 second recommended profile, 64 MiB): memory-hard password storage.
 _hasher = PasswordHasher(time_cost=3, memory_cost=64 * 1024, parallelism=1)

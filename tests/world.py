@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.demo import demo_code
 from bidding import parties, tenders
 from bidding.models import Tender
 from bidding.schemas import SectionInput, TenderInput
@@ -17,7 +18,6 @@ from core.actor import Actor, OrgKind, Role
 from core.clock import Clock
 from core.files import FileStore
 from core.identity import User, UserRole, hash_password
-from app.demo import demo_code
 
 PASSWORD = "correct-horse-battery"
 

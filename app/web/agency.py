@@ -17,7 +17,7 @@ from bidding.access import manages
 from bidding.rules import amendment_needs_new_deadline
 from bidding.schemas import AmendmentInput, PlanInput, TenderInput, parse
 from core.actor import Role
-from core.errors import InvalidInput, N_, NotPermitted
+from core.errors import N_, InvalidInput, NotPermitted
 
 bp = Blueprint("agency", __name__, url_prefix="/agency")
 SECTION_FIELD = re.compile(r"^sections-(\d+)-(\w+)$")

@@ -6,8 +6,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from app.auth import current_actor, sign_in, sign_out
-from app.web.forms import attempt, text, uploads
 from app.services import clock, db, store
+from app.web.forms import attempt, text, uploads
 from bidding import parties
 from core.identity import authenticate
 

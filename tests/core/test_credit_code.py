@@ -5,7 +5,9 @@ import pytest
 from core.credit_code import check_character, is_valid
 
 
-@pytest.mark.parametrize("code", ["91350100M000100Y43", "91110000600037341L", "91330100MA00000109"[:17] + check_character("91330100MA0000010")])
+@pytest.mark.parametrize(
+    "code", ["91350100M000100Y43", "91110000600037341L", "91330100MA0000010" + check_character("91330100MA0000010")]
+)
 def test_valid_codes_pass(code):
     assert is_valid(code)
 

@@ -16,7 +16,7 @@ from bidding import tenders
 from bidding.access import PUBLIC_STATUSES
 from bidding.schemas import TenderInput, parse
 from core.actor import Actor
-from core.errors import InvalidInput, N_
+from core.errors import N_, InvalidInput
 from core.identity import user_for_token
 
 
