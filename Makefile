@@ -21,8 +21,8 @@ translations: $(STAMP)
 	$(BIN)/pybabel compile -f -d app/translations
 
 run: install
-	$(BIN)/flask --app wsgi db upgrade
-	$(BIN)/flask --app wsgi demo load
+	SEALBID_SCHEDULER=0 $(BIN)/flask --app wsgi db upgrade
+	SEALBID_SCHEDULER=0 $(BIN)/flask --app wsgi demo load
 	@echo "sealbid is serving on http://$(HOST):$(PORT)  (Ctrl-C stops it)"
 	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT) --no-reload
 
