@@ -18,7 +18,9 @@
         text.textContent = pct + "%";
       };
       xhr.onload = function () {
-        if (xhr.status < 400 && xhr.responseURL) { window.location = xhr.responseURL; return; }
+        // The XHR has already followed the redirect (and taken the flash message with it): show that
+        // page rather than loading it again.
+        if (xhr.status < 400 && xhr.responseURL) history.replaceState(null, "", xhr.responseURL);
         document.open(); document.write(xhr.responseText); document.close();
       };
       xhr.onerror = function () {
