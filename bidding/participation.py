@@ -12,7 +12,7 @@ from bidding.models import DocumentObtained, Objection, Question, Tender, Tender
 from bidding.tenders import document, get_tender
 from core.actor import Actor, Role
 from core.clock import Clock
-from core.errors import N_, Conflict, DeadlinePassed, InvalidInput, NotPermitted
+from core.errors import N_, Conflict, DeadlinePassed, InvalidInput, NotFound, NotPermitted
 from core.identity import Organisation
 from signing import ledger
 
@@ -112,7 +112,7 @@ def answer_question(session: Session, clock: Clock, actor: Actor, tender_id: int
     require_manager(actor, tender)
     question = session.get(Question, question_id)
     if question is None or question.tender_id != tender.id:
-        raise InvalidInput(N_("问题不存在。"))
+        raise NotFound(N_("问题不存在。"))
     if question.answer is not None:
         raise Conflict(N_("该问题已答复。"))
     question.answer = _text(answer, "answer")
@@ -155,7 +155,7 @@ def answer_objection(session: Session, clock: Clock, actor: Actor, tender_id: in
     require_manager(actor, tender)
     objection = session.get(Objection, objection_id)
     if objection is None or objection.tender_id != tender.id:
-        raise InvalidInput(N_("异议不存在。"))
+        raise NotFound(N_("异议不存在。"))
     if objection.answer is not None:
         raise Conflict(N_("该异议已答复。"))
     objection.answer = _text(answer, "answer")
