@@ -8,11 +8,13 @@ from pathlib import Path
 from flask import Flask
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter
 
 import config as config_module
 from app import errors, filters
 from app.i18n import select_locale
 from app.services import Services, close_db
+from bidding.schemas import MAX_ID
 from core.clock import Clock, SystemClock
 from core.db import make_engine, make_session_factory
 from core.files import LocalFileStore
@@ -49,6 +51,7 @@ def create_app(overrides: dict | None = None, clock: Clock | None = None) -> Fla
     babel.init_app(app, locale_selector=select_locale, default_translation_directories="translations")
     filters.register(app)
     errors.register(app)
+    app.url_map.converters["int"] = IdConverter
     _blueprints(app)
     from app import cli
 
@@ -58,6 +61,14 @@ def create_app(overrides: dict | None = None, clock: Clock | None = None) -> Fla
 
         start_in_process(app)
     return app
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in URLs stops at the largest row id, so a huge number is a 404 rather than a database error."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def _blueprints(app: Flask) -> None:

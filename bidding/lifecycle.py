@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 from bidding.models import Tender
 from core.actor import Actor
 from core.clock import Clock
-from core.errors import N_, Conflict
+from core.errors import N_, Conflict, phrase
 from signing import ledger
 
 STATUS_LABELS = {
     "draft": N_("草稿"),
     "published": N_("招标中"),
-    "suspended": N_("暂停"),
+    "suspended": N_("已暂停"),
     "closed": N_("投标截止"),
     "opening": N_("开标中"),
     "opened": N_("已开标"),
@@ -61,7 +61,7 @@ def transition(
             return False
         raise Conflict(
             N_("招标项目当前状态为“%(status)s”，不能执行此操作。"),
-            status=STATUS_LABELS.get(tender.status, tender.status),
+            status=phrase(STATUS_LABELS.get(tender.status, tender.status)),
         )
     ledger.append(
         session,

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bidding.access import require_role
+from bidding.schemas import MAX_ID
 from bidding.tenders import Upload
 from core import credit_code
 from core.actor import Actor, OrgKind, Role
@@ -218,7 +219,9 @@ def create_organisation(session: Session, clock: Clock, actor: Actor, data: Orga
 def create_user(session: Session, clock: Clock, actor: Actor, data: UserInput) -> User:
     require_role(actor, Role.ADMIN)
     username, display = _clean_user(session, data)
-    if data.organisation_id is not None and session.get(Organisation, data.organisation_id) is None:
+    if data.organisation_id is not None and (
+        not 0 < data.organisation_id <= MAX_ID or session.get(Organisation, data.organisation_id) is None
+    ):
         raise InvalidInput(N_("单位不存在。"), field="organisation_id")
     user = _new_user(session, clock, data, username, display, data.organisation_id)
     ledger.append(session, clock, actor, "user.create", "user", user.id,

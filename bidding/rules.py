@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from bidding.schemas import Category, Method, SectionInput, TenderInput
-from core.errors import N_, DeadlinePassed, InvalidInput, RuleViolation
+from core.errors import N_, DeadlinePassed, InvalidInput, RuleViolation, phrase
 
 # T2 条例第16条 [S]: documents are sold for at least 5 days.
 MIN_SALE_DAYS = 5
@@ -46,13 +46,13 @@ def check_timeline(data: TenderInput, now: datetime, *, publishing: bool = False
         ("bid_deadline", N_("投标截止时间")),
     ):
         if getattr(data, name) < now - PAST_TOLERANCE:
-            raise InvalidInput(N_("%(label)s不能早于现在。"), field=name, label=label)
+            raise InvalidInput(N_("%(label)s不能早于现在。"), field=name, label=phrase(label))
     start = documents_issued_at(data.sale_start, now)
     if data.sale_end - start < timedelta(days=MIN_SALE_DAYS):
         raise RuleViolation(
             N_("招标文件发售期不得少于 %(days)s 日（%(rule)s）。"),
             field="sale_end",
-            rule="条例第16条",
+            rule=N_("条例第16条"),
             days=MIN_SALE_DAYS,
         )
     if data.bid_deadline < data.sale_end:
@@ -63,7 +63,7 @@ def check_timeline(data: TenderInput, now: datetime, *, publishing: bool = False
         raise RuleViolation(
             N_("依法必须招标的项目，自招标文件开始发出之日起至投标截止时间不得少于 %(days)s 日（%(rule)s）。"),
             field="bid_deadline",
-            rule="法第24条",
+            rule=N_("法第24条"),
             days=MIN_DAYS_TO_DEADLINE_COMPULSORY,
         )
 
@@ -74,7 +74,7 @@ def check_method(data: TenderInput) -> None:
         raise RuleViolation(
             N_("国有资金占控股或主导地位的依法必须招标项目应当公开招标（%(rule)s）。"),
             field="method",
-            rule="条例第8条",
+            rule=N_("条例第8条"),
         )
 
 
@@ -97,7 +97,7 @@ def check_section(category: Category, number: int, section: SectionInput) -> Non
     if section.bond_amount > cap:
         raise RuleViolation(
             N_("第 %(number)s 标段的投标保证金不得超过 %(cap)s 元（招标控制价的 2%%，且工程、货物不超过 80 万元；%(rule)s）。"),
-            rule="条例第26条",
+            rule=N_("条例第26条"),
             number=number,
             cap=f"{cap:,.2f}",
         )
@@ -119,7 +119,7 @@ def check_amendment_deadline(now: datetime, bid_deadline: datetime, new_deadline
             raise RuleViolation(
                 N_("澄清或修改距投标截止时间不足 %(days)s 日，必须顺延投标截止时间，使其距今至少 %(days)s 日（%(rule)s）。"),
                 field="new_deadline",
-                rule="法第23条",
+                rule=N_("法第23条"),
                 days=MIN_DAYS_AFTER_AMENDMENT,
             )
     return new_deadline or bid_deadline
@@ -130,6 +130,6 @@ def check_objection_time(now: datetime, bid_deadline: datetime) -> None:
     if bid_deadline - now < timedelta(days=MIN_DAYS_OBJECTION_BEFORE_DEADLINE):
         raise DeadlinePassed(
             N_("对招标文件的异议应当在投标截止时间 %(days)s 日前提出（%(rule)s）。"),
-            rule="条例第22条",
+            rule=N_("条例第22条"),
             days=MIN_DAYS_OBJECTION_BEFORE_DEADLINE,
         )

@@ -14,7 +14,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from core.clock import from_local
-from core.errors import N_, InvalidInput, Msg
+from core.errors import N_, InvalidInput, Msg, phrase
 
 
 class Category(StrEnum):
@@ -55,6 +55,11 @@ Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max
 Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-/]{2,59}$")]
 Money = Annotated[Decimal, Field(gt=0, le=MAX_MONEY, max_digits=15, decimal_places=2)]
 Region = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+# Row ids are 32-bit integers on both databases; a larger number cannot name a row.
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Field(gt=0, le=MAX_ID)]
+# Dates outside these years are typing mistakes (and would overflow time-zone arithmetic).
+YEARS = range(2000, 2101)
 
 FIELD_LABELS = {
     "code": N_("招标项目编号"),
@@ -90,6 +95,8 @@ class _Input(BaseModel):
 
 def _aware(value: Any) -> Any:
     if isinstance(value, datetime):
+        if value.year not in YEARS:
+            raise ValueError("year out of range")
         return from_local(value)
     return value
 
@@ -105,8 +112,8 @@ class SectionInput(_Input):
 class TenderInput(_Input):
     code: Code
     title: Title
-    tenderee_org_id: int
-    plan_id: int | None = None
+    tenderee_org_id: Id
+    plan_id: Id | None = None
     category: Category
     method: Method = Method.OPEN
     is_compulsory: bool
@@ -125,7 +132,7 @@ class TenderInput(_Input):
 
 class PlanInput(_Input):
     title: Title
-    tenderee_org_id: int
+    tenderee_org_id: Id
     category: Category
     region: Region = ""
     estimated_amount: Money
@@ -157,6 +164,7 @@ _ERROR_MESSAGES = {
     "too_short": N_("%(label)s：至少需要一项。"),
     "too_long": N_("%(label)s：项目过多。"),
     "extra_forbidden": N_("%(label)s：不认识的字段。"),
+    "value_error": N_("%(label)s：日期或数值超出合理范围。"),
 }
 _DEFAULT_MESSAGE = N_("%(label)s：格式不正确。")
 
@@ -172,7 +180,7 @@ def parse(model: type[M], data: dict[str, Any]) -> M:
         loc = [str(part) for part in error["loc"]]
         name = next((part for part in reversed(loc) if part in FIELD_LABELS), loc[-1] if loc else "")
         message = _ERROR_MESSAGES.get(error["type"], _DEFAULT_MESSAGE)
-        label: str | Msg = FIELD_LABELS.get(name, name)
+        label = phrase(FIELD_LABELS.get(name, name))
         if len(loc) > 2 and loc[0] == "sections" and loc[1].isdigit():
             label = Msg(N_("第 %(number)s 标段的%(label)s"), {"number": int(loc[1]) + 1, "label": label})
         raise InvalidInput(message, field=".".join(loc), label=label) from exc

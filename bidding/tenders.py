@@ -16,7 +16,7 @@ from bidding.models import Amendment, Section, Tender, TenderDocument, TenderPla
 from bidding.schemas import AmendmentInput, PlanInput, TenderInput
 from core.actor import Actor, OrgKind, Role
 from core.clock import Clock
-from core.errors import N_, Conflict, InvalidInput, NotFound
+from core.errors import N_, Conflict, InvalidInput, NotFound, phrase
 from core.files import FileStore
 from core.identity import Organisation
 from signing import ledger
@@ -54,7 +54,7 @@ def create_plan(session: Session, clock: Clock, actor: Actor, data: PlanInput) -
     _require_agent(actor)
     _tenderee(session, data.tenderee_org_id)
     if data.expected_notice_date < clock.now() - rules.PAST_TOLERANCE:
-        raise InvalidInput(N_("%(label)s不能早于现在。"), field="expected_notice_date", label=N_("预计发布公告时间"))
+        raise InvalidInput(N_("%(label)s不能早于现在。"), field="expected_notice_date", label=phrase(N_("预计发布公告时间")))
     plan = TenderPlan(
         **data.model_dump(),
         agent_org_id=actor.org_id,

@@ -22,14 +22,20 @@ class Msg(NamedTuple):
     params: dict[str, Any]
 
 
+def phrase(text: str) -> Msg:
+    """A parameter that is itself a translatable phrase (a field label, a status, an article)."""
+    return Msg(text, {})
+
+
 def render(message: str, params: dict[str, Any], translate=lambda s: s) -> str:
-    """Format ``message`` with ``params``, translating the message and every phrase parameter."""
+    """Format ``message`` with ``params``, translating the message and every ``Msg`` parameter.
+
+    Plain strings are values people typed (names, codes) and are never translated.
+    """
 
     def value(v: Any) -> Any:
         if isinstance(v, Msg):
             return render(v.text, v.params, translate)
-        if isinstance(v, str):
-            return translate(v)
         return v
 
     text = translate(message)
@@ -43,7 +49,7 @@ class DomainError(Exception):
 
     def __init__(self, message: str, *, field: str | None = None, rule: str | None = None, **params: object) -> None:
         if rule is not None:
-            params["rule"] = rule
+            params["rule"] = phrase(rule)
         super().__init__(render(message, params))
         self.message = message
         self.params = params

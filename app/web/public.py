@@ -15,9 +15,13 @@ from core.actor import Role
 bp = Blueprint("public", __name__)
 
 
+# Deeper than this no person pages; larger numbers would overflow the database's OFFSET.
+MAX_PAGE = 100_000
+
+
 def _int_arg(name: str, default: int = 1) -> int:
     try:
-        return max(1, int(request.args.get(name, default)))
+        return min(MAX_PAGE, max(1, int(request.args.get(name, default))))
     except ValueError:
         return default
 

@@ -13,28 +13,34 @@ from app.api.v1.schemas import TenderPage, detail, summary
 from app.errors import error_response
 from app.services import clock, db, store
 from bidding import tenders
-from bidding.access import PUBLIC_STATUSES
+from bidding.access import PUBLIC_STATUSES, require_role
 from bidding.schemas import TenderInput, parse
-from core.actor import Actor
+from core.actor import Actor, Role
 from core.errors import N_, InvalidInput
 from core.identity import user_for_token
 
 
+def _token_actor() -> Actor | None:
+    """The actor of the request's bearer token; cookies are never read here (so no CSRF risk)."""
+    header = request.headers.get("Authorization", "")
+    token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
+    user = user_for_token(db(), token) if token else None
+    return user.actor() if user else None
+
+
 def _actor() -> Actor:
-    return g.get("api_actor") or Actor.anonymous()
+    return g.get("api_actor") or _token_actor() or Actor.anonymous()
 
 
 def token_required(view):
-    """Clients send ``Authorization: Bearer <token>``; cookies are never accepted here (no CSRF risk)."""
+    """Clients send ``Authorization: Bearer <token>``."""
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        header = request.headers.get("Authorization", "")
-        token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
-        user = user_for_token(db(), token) if token else None
-        if user is None:
+        actor = _token_actor()
+        if actor is None:
             return error_response(401, "unauthorized", gettext("缺少或无效的访问令牌。"))
-        g.api_actor = user.actor()
+        g.api_actor = actor
         return view(*args, **kwargs)
 
     return wrapped
@@ -80,6 +86,7 @@ def get_tender(tender_id: int):
 @api.post("/tenders")
 @token_required
 def create_tender():
+    require_role(_actor(), Role.AGENT)
     data = parse(TenderInput, _json_body())
     tender = tenders.create_tender(db(), clock(), _actor(), data)
     db().commit()

@@ -1,0 +1,463 @@
+"""The permission matrix (DESIGN.md section 6): every route, every role, GET and POST as the route allows.
+
+Every rule in ``app.url_map`` must be classified in ``CASES``; a new route fails
+``test_every_route_is_classified`` until its expected answers per role are written down here.
+
+Answer classes: anonymous on a protected page is sent to /login (302); a role without access gets 403
+(or 404 where the tender itself is hidden from it); an allowed role never gets 401/403; nobody ever
+gets a 5xx.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from sqlalchemy import func, select
+
+from bidding import tenders
+from bidding.models import Tender, TenderPlan
+from core.clock import SHANGHAI
+from core.identity import issue_api_token
+from signing.ledger import LedgerEntry
+from tests.app.helpers import csrf, login, post
+from tests.world import pdf_bytes, published_tender, tender_data, tender_input
+
+ROLES = ("anonymous", "admin", "agent", "tenderee", "bidder", "expert", "supervisor", "agent2")
+USERNAMES = {"admin": "admin", "agent": "agent", "tenderee": "tenderee", "bidder": "bidder1", "expert": "expert",
+             "supervisor": "supervisor", "agent2": "agent2"}
+CSRF_MESSAGE = "表单已过期或缺少安全令牌，请返回刷新页面后重试。"
+
+# Expected answers.
+LOGIN = "login"        # 302 to /login
+ALLOWED = "allowed"    # not 401/403, not a login redirect (a refusal on the merits is fine: 400/404/409/422)
+REDIRECT = "redirect"  # 302 elsewhere than /login
+F = 403
+NF = 404
+NO_SUCH = 999999       # ids of questions/objections that do not exist
+
+
+def every(default: Any, **by_role: Any) -> dict[str, Any]:
+    """``default`` for every role, ``by_role`` where it differs."""
+    unknown = set(by_role) - set(ROLES)
+    assert not unknown, unknown
+    return {role: by_role.get(role, default) for role in ROLES}
+
+
+def only(allowed: Any, *roles: str, **by_role: Any) -> dict[str, Any]:
+    """A signed-in page: strangers to /login, ``roles`` get ``allowed``, everyone else 403."""
+    table = {role: (allowed if role in roles else F) for role in ROLES}
+    table["anonymous"] = LOGIN
+    table.update(by_role)
+    return table
+
+
+def api(allowed: Any, *roles: str, **by_role: Any) -> dict[str, Any]:
+    """A token endpoint: no token 401, ``roles`` get ``allowed``, everyone else 403."""
+    table = {role: (allowed if role in roles else F) for role in ROLES}
+    table["anonymous"] = 401
+    table.update(by_role)
+    return table
+
+
+@dataclass(frozen=True)
+class Case:
+    endpoint: str
+    method: str
+    path: str  # formatted with the objects: {published}, {draft}, {api_draft}, {document}, {other_org}, {other_user}
+    expect: dict[str, Any]
+    data: Callable[[dict[str, Any]], dict[str, Any]] | None = field(default=None, compare=False)
+    json: Callable[[dict[str, Any]], Any] | None = field(default=None, compare=False)
+    raw: bytes | None = None
+    last: bool = False  # run after everything else (signing out)
+
+    @property
+    def api(self) -> bool:
+        return self.path.startswith("/api/")
+
+
+def _upload(_objects: dict[str, Any]) -> dict[str, Any]:
+    return {"title": "补充文件", "file": (io.BytesIO(pdf_bytes("补充")), "extra.pdf", "application/pdf")}
+
+
+def _api_tender(objects: dict[str, Any]) -> dict[str, Any]:
+    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in objects["tender_json"].items()}
+
+
+MANAGERS = ("agent", "tenderee")
+CASES: list[Case] = [
+    # --- public ---
+    Case("public.index", "GET", "/", every(200)),
+    Case("public.plans", "GET", "/plans", every(200)),
+    Case("public.tender", "GET", "/tenders/{published}", every(200)),
+    Case("public.tender", "GET", "/tenders/{draft}", every(NF, agent=200, tenderee=200, supervisor=200)),
+    Case("public.download", "GET", "/tenders/{published}/documents/{document}",
+         every(F, anonymous=LOGIN, agent=200, tenderee=200, supervisor=200)),
+    Case("public.download", "GET", "/tenders/{draft}/documents/{document}",
+         every(NF, anonymous=LOGIN)),
+    Case("public.language", "GET", "/lang/zh", every(REDIRECT)),
+    Case("static", "GET", "/static/site.css", every(200)),
+    # --- sign-in ---
+    Case("auth.login", "GET", "/login", every(200)),
+    Case("auth.login", "POST", "/login", every(401), data=lambda o: {"username": "", "password": ""}),
+    Case("auth.register", "GET", "/register", every(REDIRECT, anonymous=200)),
+    Case("auth.register", "POST", "/register", every(REDIRECT, anonymous=400), data=lambda o: {}),
+    Case("auth.logout", "POST", "/logout", every(REDIRECT), data=lambda o: {}, last=True),
+    # --- agency ---
+    Case("agency.dashboard", "GET", "/agency/", only(200, "agent", "tenderee", "agent2")),
+    Case("agency.new_plan", "GET", "/agency/plans/new", only(200, "agent", "agent2")),
+    Case("agency.new_plan", "POST", "/agency/plans/new", only(ALLOWED, "agent", "agent2"), data=lambda o: {}),
+    Case("agency.new_tender", "GET", "/agency/tenders/new", only(200, "agent", "agent2")),
+    Case("agency.new_tender", "POST", "/agency/tenders/new", only(ALLOWED, "agent", "agent2"), data=lambda o: {}),
+    Case("agency.manage", "GET", "/agency/tenders/{published}", only(200, *MANAGERS)),
+    Case("agency.manage", "GET", "/agency/tenders/{draft}", only(200, *MANAGERS, agent2=NF)),
+    Case("agency.edit_tender", "GET", "/agency/tenders/{draft}/edit", only(200, "agent", agent2=NF)),
+    Case("agency.edit_tender", "POST", "/agency/tenders/{draft}/edit", only(ALLOWED, "agent", agent2=NF),
+         data=lambda o: {}),
+    Case("agency.upload_document", "POST", "/agency/tenders/{draft}/documents",
+         only(REDIRECT, *MANAGERS, agent2=NF), data=_upload),
+    Case("agency.upload_document", "POST", "/agency/tenders/{published}/documents", only(ALLOWED, *MANAGERS),
+         data=_upload),
+    Case("agency.publish", "POST", "/agency/tenders/{draft}/publish", only(ALLOWED, "agent", agent2=NF),
+         data=lambda o: {}),
+    Case("agency.amend", "POST", "/agency/tenders/{published}/amendments", only(ALLOWED, *MANAGERS),
+         data=lambda o: {}),
+    Case("agency.answer_question", "POST", f"/agency/tenders/{{published}}/questions/{NO_SUCH}/answer",
+         only(NF, *MANAGERS), data=lambda o: {"answer": "答复内容"}),
+    Case("agency.answer_objection", "POST", f"/agency/tenders/{{published}}/objections/{NO_SUCH}/answer",
+         only(NF, *MANAGERS), data=lambda o: {"answer": "答复内容"}),
+    # --- bidder ---
+    Case("bidder.dashboard", "GET", "/bidder/", only(200, "bidder")),
+    Case("bidder.obtain", "POST", "/bidder/tenders/{published}/obtain", only(REDIRECT, "bidder"),
+         data=lambda o: {}),
+    Case("bidder.ask", "POST", "/bidder/tenders/{published}/questions", only(ALLOWED, "bidder"),
+         data=lambda o: {}),
+    Case("bidder.object", "POST", "/bidder/tenders/{published}/objections", only(ALLOWED, "bidder"),
+         data=lambda o: {}),
+    # --- supervisor ---
+    Case("supervisor.index", "GET", "/supervisor/", only(200, "supervisor")),
+    Case("supervisor.tender", "GET", "/supervisor/tenders/{published}", only(200, "supervisor")),
+    Case("supervisor.tender", "GET", "/supervisor/tenders/{draft}", only(200, "supervisor")),
+    # --- admin ---
+    Case("admin.organisations", "GET", "/admin/organisations", only(200, "admin")),
+    Case("admin.create_organisation", "POST", "/admin/organisations", only(ALLOWED, "admin"), data=lambda o: {}),
+    Case("admin.review", "POST", "/admin/organisations/{other_org}/review", only(ALLOWED, "admin"),
+         data=lambda o: {"decision": "approve"}),
+    Case("admin.organisation_status", "POST", "/admin/organisations/{other_org}/status", only(ALLOWED, "admin"),
+         data=lambda o: {}),
+    Case("admin.users", "GET", "/admin/users", only(200, "admin")),
+    Case("admin.create_user", "POST", "/admin/users", only(ALLOWED, "admin"), data=lambda o: {}),
+    Case("admin.update_user", "POST", "/admin/users/{other_user}", only(ALLOWED, "admin"),
+         data=lambda o: {"roles": ["agent"], "active": "on"}),
+    # --- API (bearer tokens; the session cookie is ignored there) ---
+    Case("api_v1.openapi", "GET", "/api/v1/openapi.json", every(200)),
+    Case("api_v1.list_tenders", "GET", "/api/v1/tenders", every(200)),
+    Case("api_v1.get_tender", "GET", "/api/v1/tenders/{published}", every(200)),
+    Case("api_v1.get_tender", "GET", "/api/v1/tenders/{draft}", every(NF, agent=200, tenderee=200, supervisor=200)),
+    Case("api_v1.create_tender", "POST", "/api/v1/tenders", api(201, "agent", "agent2"), json=_api_tender),
+    Case("api_v1.upload_document", "POST", "/api/v1/tenders/{api_draft}/documents?filename=api.pdf&title=API",
+         api(201, *MANAGERS, admin=NF, bidder=NF, expert=NF, agent2=NF), raw=pdf_bytes("API")),
+    Case("api_v1.publish_tender", "POST", "/api/v1/tenders/{published}/publish", api(409, "agent")),
+]
+
+
+def _phase(case: Case) -> int:
+    return 2 if case.last else (0 if case.method == "GET" else 1)
+
+
+@pytest.fixture
+def objects(app, session, clock, world) -> dict[str, Any]:
+    """A published tender with its document, two drafts (pages, API), another agency and its user.
+
+    The clock is moved past the start of the document sale, so a bidder can obtain the documents.
+    """
+    store = app.extensions["sealbid"].store
+    published = published_tender(session, clock, store, world)
+    clock.advance(timedelta(hours=2))
+    draft = tenders.create_tender(session, clock, world.agent,
+                                  tender_input(world, clock, code="BJ-2026-DRAFT", title="草稿项目"))
+    api_draft = tenders.create_tender(session, clock, world.agent,
+                                      tender_input(world, clock, code="BJ-2026-API", title="接口草稿"))
+    session.commit()
+    return {
+        "published": published.id,
+        "draft": draft.id,
+        "api_draft": api_draft.id,
+        "document": tenders.current_documents(published)[0].id,
+        "other_org": world.other_agent.org_id,
+        "other_user": world.users["agent2"].id,
+        "tender_json": tender_data(world, clock, code="API-2026-001", title="接口创建的项目"),
+    }
+
+
+def _judge(expected: Any, response) -> str | None:
+    status = response.status_code
+    location = urlparse(response.headers.get("Location", "")).path
+    if status >= 500:
+        return f"server error {status}"
+    if expected == LOGIN:
+        return None if status == 302 and location == "/login" else f"expected a redirect to /login, got {status}"
+    if expected == REDIRECT:
+        return None if status in (302, 303) and location != "/login" else f"expected a redirect, got {status} {location}"
+    if expected == ALLOWED:
+        if status in (401, 403) or (status == 302 and location == "/login"):
+            return f"expected access, got {status} {location}"
+        return None
+    if isinstance(expected, tuple):
+        return None if status in expected else f"expected one of {expected}, got {status}"
+    return None if status == expected else f"expected {expected}, got {status}"
+
+
+def _send(client, case: Case, objects: dict[str, Any], token: str | None, csrf_token: str | None):
+    path = case.path.format(**objects)
+    if case.api:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        if case.method == "GET":
+            return client.get(path, headers=headers)
+        if case.raw is not None:
+            return client.post(path, data=case.raw, headers=headers, content_type="application/pdf")
+        return client.post(path, json=case.json(objects) if case.json else None, headers=headers)
+    if case.method == "GET":
+        return client.get(path)
+    data = case.data(objects) if case.data else {}
+    data["csrf_token"] = csrf_token
+    return client.post(path, data=data)
+
+
+def test_every_route_is_classified(app):
+    routes = {(rule.endpoint, method) for rule in app.url_map.iter_rules()
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    classified = {(case.endpoint, case.method) for case in CASES}
+    assert not routes - classified, f"routes missing from the permission matrix: {sorted(routes - classified)}"
+    assert not classified - routes, f"the matrix names routes that do not exist: {sorted(classified - routes)}"
+    for case in CASES:
+        assert set(case.expect) == set(ROLES), case
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix(role, app, client, session, clock, world, objects):
+    token = None
+    if role != "anonymous":
+        login(client, USERNAMES[role])
+        token = issue_api_token(session, world.users[USERNAMES[role]], "matrix", clock)
+        session.commit()
+    csrf_token = csrf(client)
+    problems = []
+    for case in sorted(CASES, key=_phase):
+        response = _send(client, case, objects, token, csrf_token)
+        problem = _judge(case.expect[role], response)
+        if problem:
+            problems.append(f"{role:10} {case.method:4} {case.path.format(**objects):55} {problem}")
+        if case.api and response.status_code >= 400:
+            body = response.get_json(silent=True)
+            if not (isinstance(body, dict) and {"code", "message"} <= set(body.get("error", {}))):
+                problems.append(f"{role:10} {case.method:4} {case.path}: API error is not JSON {{error: {{code, message}}}}")
+    assert not problems, "\n" + "\n".join(problems)
+
+
+# --- focused checks ------------------------------------------------------------------------------
+
+
+def _status(session, tender_id: int) -> str:
+    session.expire_all()
+    return session.get(Tender, tender_id).status
+
+
+def _ledger_size(session) -> int:
+    session.expire_all()
+    return session.scalar(select(func.count()).select_from(LedgerEntry))
+
+
+@pytest.fixture
+def ready_draft(app, session, clock, world) -> int:
+    """A draft with its tender document: ready to publish."""
+    draft = tenders.create_tender(session, clock, world.agent, tender_input(world, clock, code="BJ-2026-READY"))
+    tenders.add_document(session, clock, world.agent, app.extensions["sealbid"].store, draft.id,
+                         tenders.Upload("招标文件", "doc.pdf", "application/pdf", io.BytesIO(pdf_bytes())), 10**6)
+    session.commit()
+    return draft.id
+
+
+def test_post_without_csrf_token_is_refused_and_changes_nothing(client, session, world, ready_draft):
+    login(client, "agent")
+    before = _ledger_size(session)
+    response = client.post(f"/agency/tenders/{ready_draft}/publish", data={})
+    assert response.status_code == 400
+    assert CSRF_MESSAGE in response.get_data(as_text=True)
+    assert _status(session, ready_draft) == "draft"
+    assert _ledger_size(session) == before
+    response = client.post("/agency/plans/new", data={"csrf_token": "forged", "title": "计划"})
+    assert response.status_code == 400
+    assert CSRF_MESSAGE in response.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(TenderPlan)) == 0
+    # The same request with the page's token goes through.
+    response = post(client, f"/agency/tenders/{ready_draft}/publish", form_page=f"/agency/tenders/{ready_draft}")
+    assert response.status_code == 302
+    assert _status(session, ready_draft) == "published"
+
+
+def test_csrf_token_of_another_session_is_refused(app, client, session, world, ready_draft):
+    other = app.test_client()
+    stolen = csrf(other)
+    login(client, "agent")
+    response = client.post(f"/agency/tenders/{ready_draft}/publish", data={"csrf_token": stolen})
+    assert response.status_code == 400
+    assert _status(session, ready_draft) == "draft"
+
+
+def test_bidder_cannot_publish_and_the_tender_is_unchanged(client, session, world, ready_draft):
+    login(client, "bidder1")
+    before = _ledger_size(session)
+    response = post(client, f"/agency/tenders/{ready_draft}/publish", form_page="/bidder/")
+    assert response.status_code == 403
+    assert "您没有访问此页面的权限。" in response.get_data(as_text=True)
+    assert _status(session, ready_draft) == "draft"
+    assert _ledger_size(session) == before
+
+
+def test_tenderee_cannot_publish_through_the_api(client, session, clock, world, ready_draft):
+    token = issue_api_token(session, world.users["tenderee"], "t", clock)
+    session.commit()
+    response = client.post(f"/api/v1/tenders/{ready_draft}/publish", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 403
+    assert response.get_json()["error"]["code"] == "not_permitted"
+    assert _status(session, ready_draft) == "draft"
+
+
+@pytest.mark.parametrize("headers", [
+    {},
+    {"Authorization": "Bearer "},
+    {"Authorization": "Bearer sb_not-a-real-token"},
+    {"Authorization": "Basic YWdlbnQ6cGFzc3dvcmQ="},
+], ids=["none", "empty", "unknown", "basic"])
+def test_api_token_endpoints_refuse_without_a_valid_token(client, session, world, ready_draft, headers):
+    for path in ("/api/v1/tenders", f"/api/v1/tenders/{ready_draft}/documents?filename=a.pdf",
+                 f"/api/v1/tenders/{ready_draft}/publish"):
+        response = client.post(path, json={}, headers=headers)
+        assert response.status_code == 401, path
+        assert response.is_json
+        assert response.get_json()["error"]["code"] == "unauthorized"
+    assert _status(session, ready_draft) == "draft"
+
+
+def test_api_ignores_the_session_cookie(client, session, world, ready_draft):
+    """A signed-in browser cannot be made to call the API (no CSRF through the API)."""
+    login(client, "agent")
+    response = client.post(f"/api/v1/tenders/{ready_draft}/publish")
+    assert response.status_code == 401
+    assert _status(session, ready_draft) == "draft"
+
+
+def test_revoked_user_token_is_refused(client, session, clock, world, ready_draft):
+    user = world.users["agent"]
+    token = issue_api_token(session, user, "t", clock)
+    user.active = False
+    session.commit()
+    response = client.post(f"/api/v1/tenders/{ready_draft}/publish", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    assert _status(session, ready_draft) == "draft"
+
+
+def test_signed_in_pages_send_strangers_to_login_with_next(client, world):
+    response = client.get("/agency/tenders/new")
+    assert response.status_code == 302
+    location = urlparse(response.headers["Location"])
+    assert location.path == "/login"
+    assert "next=/agency/tenders/new" in location.query.replace("%2F", "/")
+
+
+# --- odd input never answers 5xx -----------------------------------------------------------------
+
+BIG_ID = 2**40  # beyond PostgreSQL's integer columns
+HUGE = "99999999999999999999"  # beyond 64 bits
+
+
+
+
+
+def _tender_json(world, clock, **overrides):
+    data = tender_data(world, clock, code="ODD-001")
+    body = {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in data.items()}
+    body.update(overrides)
+    return body
+
+
+def _tender_form(world, clock, **overrides):
+    def local(value):
+        return value.astimezone(SHANGHAI).strftime("%Y-%m-%dT%H:%M")
+
+    data = tender_data(world, clock, code="ODD-002")
+    form = {k: local(v) if hasattr(v, "astimezone") else str(v) for k, v in data.items() if k != "sections"}
+    form.update({"is_compulsory": "on", "is_state_funded": "on", "sections-0-name": "一标段",
+                 "sections-0-estimated_price": "10000000.00", "sections-0-bond_amount": "200000.00"})
+    form.update(overrides)
+    return form
+
+
+ODD = [
+    pytest.param("anonymous", "GET", "/?page=abc", None, id="page-text"),
+    pytest.param("anonymous", "GET", "/?page=-3", None, id="page-negative"),
+    pytest.param("anonymous", "GET", "/?page=9223372036854775807", None, id="page-huge"),
+    pytest.param("anonymous", "GET", "/api/v1/tenders?page=" + HUGE + "&per_page=abc", None, id="api-page-huge"),
+    pytest.param("anonymous", "GET", "/tenders/0", None, id="tender-0"),
+    pytest.param("anonymous", "GET", "/tenders/" + HUGE, None, id="tender-huge"),
+    pytest.param("anonymous", "GET", f"/tenders/{BIG_ID}", None, id="tender-big"),
+    pytest.param("anonymous", "GET", "/api/v1/tenders/" + HUGE, None, id="api-tender-huge"),
+    pytest.param("supervisor", "GET", f"/supervisor/tenders/{BIG_ID}", None, id="supervisor-big"),
+    pytest.param("admin", "POST", f"/admin/users/{BIG_ID}", lambda w, c: {"roles": ["agent"]}, id="admin-user-big"),
+    pytest.param("admin", "POST", "/admin/users", lambda w, c: {
+        "username": "newuser", "display_name": "新用户", "password": "long-password-1", "roles": ["agent"],
+        "organisation_id": str(BIG_ID)}, id="admin-user-org-big"),
+    pytest.param("agent", "POST", "/agency/tenders/new", lambda w, c: _tender_form(w, c, sale_start="0001-01-01T00:00"),
+                 id="form-year-1"),
+    pytest.param("agent", "POST", "/agency/tenders/new", lambda w, c: _tender_form(w, c, tenderee_org_id=str(BIG_ID)),
+                 id="form-tenderee-big"),
+    pytest.param("agent", "POST", "/agency/tenders/new",
+                 lambda w, c: _tender_form(w, c, **{"sections-0-estimated_price": "1e400"}), id="form-price-huge"),
+    pytest.param("agent", "POST", "/api/v1/tenders", lambda w, c: _tender_json(w, c, sale_start="0001-01-01T00:00:00"),
+                 id="api-year-1"),
+    pytest.param("agent", "POST", "/api/v1/tenders", lambda w, c: _tender_json(w, c, plan_id=BIG_ID),
+                 id="api-plan-big"),
+    pytest.param("agent", "POST", "/api/v1/tenders", lambda w, c: _tender_json(w, c, bid_validity_days=BIG_ID),
+                 id="api-validity-big"),
+    pytest.param("agent", "POST", "/api/v1/tenders", lambda w, c: ["not", "an", "object"], id="api-list-body"),
+]
+
+
+@pytest.mark.parametrize(("role", "method", "path", "payload"), ODD)
+def test_odd_input_never_answers_5xx(role, method, path, payload, client, session, clock, world):
+    headers = {}
+    if role != "anonymous":
+        login(client, USERNAMES[role])
+        if path.startswith("/api/"):
+            headers["Authorization"] = "Bearer " + issue_api_token(session, world.users[USERNAMES[role]], "t", clock)
+            session.commit()
+    if method == "GET":
+        response = client.get(path, headers=headers)
+    elif path.startswith("/api/"):
+        response = client.post(path, json=payload(world, clock), headers=headers)
+    else:
+        response = post(client, path, payload(world, clock), form_page="/")
+    assert response.status_code < 500, response.get_data(as_text=True)[:300]
+    assert response.status_code in (200, 302, 400, 404, 409, 422), response.status_code
+
+
+def test_api_refuses_a_non_agent_before_reading_the_body(client, session, clock, world):
+    token = issue_api_token(session, world.users["bidder1"], "t", clock)
+    session.commit()
+    response = client.post("/api/v1/tenders", json={}, headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 403
+
+
+def test_api_creator_can_read_its_new_draft(client, session, clock, world):
+    token = issue_api_token(session, world.users["agent"], "t", clock)
+    session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    created = client.post("/api/v1/tenders", json=_tender_json(world, clock), headers=headers)
+    assert created.status_code == 201
+    assert client.get(created.headers["Location"], headers=headers).status_code == 200
