@@ -8,7 +8,10 @@ from alembic import context
 
 import bidding.models  # noqa: F401  (each import registers its tables on the metadata)
 import core.identity  # noqa: F401
-import signing.ledger  # noqa: F401
+import signing.checkpoints
+import signing.ledger
+import signing.pki
+import signing.signed_records  # noqa: F401
 from config import Config, database_url
 from core.db import Base, make_engine
 

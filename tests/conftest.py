@@ -13,7 +13,11 @@ from sqlalchemy import text
 
 import bidding.models  # noqa: F401  (registers the tables for the clean-up below)
 import core.identity
-import signing.ledger  # noqa: F401
+import signing.checkpoints
+import signing.ledger
+import signing.pin
+import signing.pki
+import signing.signed_records
 from app.cli import upgrade
 from app.factory import create_app
 from core.clock import SHANGHAI, FrozenClock
@@ -27,11 +31,12 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
 
 @pytest.fixture(scope="session", autouse=True)
 def cheap_password_hashing():
-    """Argon2id with tiny costs: the same code path, a hundred times faster."""
-    original = core.identity._hasher
+    """Argon2id with tiny costs for passwords and signing PINs: the same code path, much faster."""
+    original, original_cost = core.identity._hasher, signing.pin.COST
     core.identity._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    signing.pin.COST = {"t": 1, "m": 8, "p": 1}
     yield
-    core.identity._hasher = original
+    core.identity._hasher, signing.pin.COST = original, original_cost
 
 
 @pytest.fixture(scope="session")
