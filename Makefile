@@ -22,6 +22,7 @@ translations: $(STAMP)
 
 run: install
 	SEALBID_SCHEDULER=0 $(BIN)/flask --app wsgi db upgrade
+	SEALBID_SCHEDULER=0 $(BIN)/flask --app wsgi signing init
 	SEALBID_SCHEDULER=0 $(BIN)/flask --app wsgi demo load
 	@echo "sealbid is serving on http://$(HOST):$(PORT)  (Ctrl-C stops it)"
 	$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT) --no-reload
@@ -35,6 +36,7 @@ test: lint
 
 bench: install
 	$(BIN)/python bench/notice_list.py
+	$(BIN)/python bench/sign_record.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -42,6 +42,12 @@ class Config:
     SCHEDULER_ENABLED: bool = _env_bool("SEALBID_SCHEDULER", False)
     SCHEDULER_INTERVAL_SECONDS: int = int(os.environ.get("SEALBID_SCHEDULER_INTERVAL", "15"))
     PAGE_SIZE: int = 20
+    # Seals the platform's private keys (CA, platform seal, TSA) in the database; required to sign.
+    SIGNING_PASSPHRASE: str | None = os.environ.get("SEALBID_SIGNING_PASSPHRASE")
+    # Where people and validators reach the platform: the CRL address in every certificate.
+    PUBLIC_URL: str = os.environ.get("SEALBID_PUBLIC_URL", "http://127.0.0.1:5000")
+    # How often the scheduler signs a ledger checkpoint (seconds).
+    CHECKPOINT_INTERVAL_SECONDS: int = int(os.environ.get("SEALBID_CHECKPOINT_INTERVAL", "900"))
     TESTING: bool = False
 
 
@@ -51,6 +57,7 @@ class DevelopmentConfig(Config):
     SESSION_COOKIE_SECURE = _env_bool("SEALBID_SECURE_COOKIES", False)
     SCHEDULER_ENABLED = _env_bool("SEALBID_SCHEDULER", True)
     SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-secret-change-me")
+    SIGNING_PASSPHRASE = os.environ.get("SEALBID_SIGNING_PASSPHRASE", "dev-only-signing-passphrase")
 
 
 class TestConfig(Config):
@@ -59,6 +66,7 @@ class TestConfig(Config):
     TESTING = True
     SESSION_COOKIE_SECURE = False
     SECRET_KEY = "test-secret"
+    SIGNING_PASSPHRASE = "test-signing-passphrase"
     SCHEDULER_ENABLED = False
 
 

@@ -9,20 +9,26 @@ from pathlib import Path
 import click
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from cryptography import x509
 from flask import Flask, current_app
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 import config as config_module
-from core.errors import DomainError
+from app.services import signing_settings
+from core.actor import Actor
+from core.errors import DomainError, render
 from core.identity import User, issue_api_token
-from signing import ledger
+from signing import checkpoints, ledger, pki
+from signing.verify import verify_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
 demo_cli = AppGroup("demo", help="Demonstration data.")
 ledger_cli = AppGroup("ledger", help="The tamper-evident ledger.")
+signing_cli = AppGroup("signing", help="The platform's certificate authority, seal and timestamp authority.")
+records_cli = AppGroup("records", help="Signed records (PDF).")
 scheduler_cli = AppGroup("scheduler", help="The scheduler that moves tenders when their time comes.")
 users_cli = AppGroup("users", help="User accounts.")
 
@@ -52,25 +58,114 @@ def demo_load() -> None:
 
     services = current_app.extensions["sealbid"]
     with services.sessions() as session:
-        created = load(session, services.clock, services.store)
+        created = _cli_domain(lambda: load(session, services.clock, services.store, signing_settings()))
         session.commit()
     click.echo("demo data loaded" if created else "demo data already present")
-    click.echo(f"demo accounts (password for all: {ACCOUNTS.password}):")
+    click.echo(f"demo accounts (password for all: {ACCOUNTS.password}; signing PIN: {ACCOUNTS.signing_pin}):")
     for username, role, name in ACCOUNTS.rows:
         click.echo(f"  {username:<12} {role:<11} {name}")
 
 
 @ledger_cli.command("verify")
 def ledger_verify() -> None:
-    """Check the whole hash chain; name the first bad entry and exit 1 if there is one."""
+    """Check the hash chain and every signed checkpoint; say what is wrong and exit 1 if anything is."""
     with current_app.extensions["sealbid"].sessions() as session:
         report = ledger.verify(session)
+        problems = checkpoints.verify(session)
+        count = session.scalar(select(func.count()).select_from(checkpoints.LedgerCheckpoint)) or 0
+    ok = report.ok and not problems
     if report.ok:
-        click.echo(f"ledger OK: {report.entries} entries, head {report.head_hash}")
-        return
-    click.echo(f"ledger BROKEN at entry {report.first_bad_seq}: {report.problem} "
-               f"({report.entries} entries verified before it)", err=True)
-    sys.exit(1)
+        click.echo(f"hash chain OK: {report.entries} entries, head {report.head_hash}")
+    else:
+        click.echo(f"hash chain BROKEN at entry {report.first_bad_seq}: {report.problem} "
+                   f"({report.entries} entries verified before it)", err=True)
+    for problem in problems:
+        click.echo(f"checkpoint {problem.checkpoint_id} (size {problem.seq}) FAILS: {problem.problem}", err=True)
+    if not problems:
+        click.echo(f"signed checkpoints OK: {count}")
+    if not ok:
+        sys.exit(1)
+
+
+@ledger_cli.command("checkpoint")
+def ledger_checkpoint() -> None:
+    """Sign and timestamp the current head of the ledger now."""
+    services = current_app.extensions["sealbid"]
+    with services.sessions() as session:
+        cp = _cli_domain(lambda: checkpoints.checkpoint(session, services.clock, signing_settings()))
+        session.commit()
+    click.echo(f"checkpoint at size {cp.seq}, Merkle root {cp.merkle_root}" if cp else "nothing new to checkpoint")
+
+
+def _cli_domain(action):
+    """Run a domain action; a refusal becomes a message on stderr and exit status 2."""
+    try:
+        return action()
+    except DomainError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+
+
+@signing_cli.command("init")
+@click.option("--ca-cert", type=click.Path(exists=True, dir_okay=False), help="Issuing CA certificate (PEM) to import.")
+@click.option("--ca-key", type=click.Path(exists=True, dir_okay=False), help="Its private key (PEM).")
+def signing_init(ca_cert: str | None, ca_key: str | None) -> None:
+    """Create the platform CA, seal and TSA once, or build them on an imported CA."""
+    services = current_app.extensions["sealbid"]
+    with services.sessions() as session:
+        settings = _cli_domain(signing_settings)
+        if ca_cert or ca_key:
+            if not (ca_cert and ca_key):
+                click.echo("--ca-cert and --ca-key go together", err=True)
+                sys.exit(2)
+            _cli_domain(lambda: pki.import_external_ca(session, services.clock, Actor.system(), settings,
+                                                       Path(ca_cert).read_bytes(), Path(ca_key).read_bytes()))
+            created = True
+        else:
+            created = _cli_domain(lambda: pki.init_platform(session, services.clock, Actor.system(), settings))
+        session.commit()
+        click.echo("platform CA, seal and timestamp authority ready" if created else "already initialised")
+        click.echo(f"CA certificate: {pki.ca(session).subject}")
+
+
+@records_cli.command("verify")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--ca", "ca_path", type=click.Path(exists=True, dir_okay=False),
+              help="Trust this CA (PEM) instead of the platform's database.")
+@click.option("--crl", "crl_path", type=click.Path(exists=True, dir_okay=False), help="A CRL (DER) to check against.")
+def records_verify(path: str, ca_path: str | None, crl_path: str | None) -> None:
+    """Check every signature of a signed PDF: signer, time, integrity, later changes, chain, revocation."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        click.echo(f"cannot read {path}: {exc.strerror}", err=True)
+        sys.exit(2)
+    services = current_app.extensions["sealbid"]
+    with services.sessions() as session:
+        if ca_path:
+            roots = [x509.load_pem_x509_certificate(Path(ca_path).read_bytes())]
+            crls = [Path(crl_path).read_bytes()] if crl_path else []
+        else:
+            _cli_domain(lambda: pki.ca(session))  # says clearly when the platform has no CA yet
+            roots = pki.trust_roots(session)
+            crls = [_cli_domain(lambda: pki.crl(session, services.clock, signing_settings()))]
+            session.commit()
+    check = verify_pdf(data, roots, crls, services.clock.now())
+    for problem in check.problems:
+        click.echo(f"FAIL: {render(problem.text, problem.params)}", err=True)
+    for number, sig in enumerate(check.signatures, start=1):
+        click.echo(f"signature {number} ({sig.field}): {sig.signer}")
+        click.echo(f"  signing time : {sig.signing_time.isoformat() if sig.signing_time else '-'}")
+        click.echo(f"  timestamp    : {sig.timestamp.isoformat() if sig.timestamp else '-'}")
+        click.echo(f"  intact       : {'yes' if sig.intact else 'NO'}")
+        click.echo(f"  changed after: {'YES' if sig.changed_after else 'no'}")
+        click.echo(f"  platform CA  : {'yes' if sig.trusted else 'NO'}")
+        click.echo(f"  revoked      : {'YES' if sig.revoked else 'no'}")
+        for problem in sig.problems:
+            click.echo(f"  FAIL: {render(problem.text, problem.params)}", err=True)
+    if not check.ok:
+        sys.exit(1)
+    click.echo(f"OK: {len(check.signatures)} valid signature(s)")
 
 
 @scheduler_cli.command("run")
@@ -111,5 +206,5 @@ def users_token(username: str, label: str) -> None:
 
 
 def register(app: Flask) -> None:
-    for group in (db_cli, demo_cli, ledger_cli, scheduler_cli, users_cli):
+    for group in (db_cli, demo_cli, ledger_cli, scheduler_cli, users_cli, signing_cli, records_cli):
         app.cli.add_command(group)

@@ -19,23 +19,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bidding import parties, tenders
+from bidding.notices import Signing
 from bidding.schemas import SectionInput, TenderInput
 from core import credit_code
 from core.actor import Actor, OrgKind, Role
 from core.clock import Clock
 from core.files import FileStore
 from core.identity import Organisation, User, UserRole, hash_password
-from signing import ledger
+from signing import ledger, pki
 
 
 @dataclass(frozen=True)
 class _Accounts:
     password: str
+    signing_pin: str
     rows: tuple[tuple[str, str, str], ...]
 
 
 ACCOUNTS = _Accounts(
     password="sealbid-demo",
+    signing_pin="246810",
     rows=(
         ("admin", "admin", "平台管理员"),
         ("agent", "agent", "华信招标代理有限公司 · 王代理"),
@@ -70,10 +73,11 @@ def _pdf(title: str, lines: list[str]) -> bytes:
     return buffer.getvalue()
 
 
-def load(session: Session, clock: Clock, store: FileStore) -> bool:
+def load(session: Session, clock: Clock, store: FileStore, settings: pki.PlatformSettings) -> bool:
     if session.scalar(select(User.id).where(User.username == "admin")) is not None:
         return False
     now = clock.now()
+    pki.init_platform(session, clock, Actor.system(), settings)
     admin = User(username="admin", display_name="平台管理员", password_hash=hash_password(ACCOUNTS.password),
                  active=True, created_at=now, role_rows=[UserRole(role=Role.ADMIN)])
     session.add(admin)
@@ -104,6 +108,10 @@ def load(session: Session, clock: Clock, store: FileStore) -> bool:
     user("expert1", "张评审", Role.EXPERT, experts_org)
     user("expert2", "陈评审", Role.EXPERT, experts_org)
     user("supervisor", "赵监督", Role.SUPERVISOR, centre)
+    for username in ("agent", "tenderee", "expert1", "expert2", "supervisor"):
+        person = session.scalars(select(User).where(User.username == username)).one()
+        pki.issue_person(session, clock, admin_actor, settings, person.id, person.display_name,
+                         person.organisation.name if person.organisation else None, ACCOUNTS.signing_pin)
     agent_actor = agent.actor()
 
     projects = [
@@ -129,10 +137,6 @@ def load(session: Session, clock: Clock, store: FileStore) -> bool:
         tenders.add_document(session, clock, agent_actor, store, tender.id,
                              tenders.Upload("招标文件", f"{code}-招标文件.pdf", "application/pdf", io.BytesIO(body)),
                              max_bytes=len(body))
-        tenders.publish_tender(session, clock, agent_actor, tender.id)
+        tenders.publish_tender(session, clock, agent_actor, tender.id, Signing(settings, store, ACCOUNTS.signing_pin))
     return True
 
-
-def demo_actor(session: Session, username: str) -> Actor:
-    """The actor of a demo account (for scripts and benchmarks)."""
-    return session.scalars(select(User).where(User.username == username)).one().actor()

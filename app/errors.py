@@ -19,6 +19,7 @@ from core.errors import (
     NotPermitted,
     RuleViolation,
     Throttled,
+    Unavailable,
 )
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ STATUS = {
     Conflict: 409,
     AuthenticationFailed: 401,
     Throttled: 429,
+    Unavailable: 503,
 }
 
 
@@ -51,6 +53,7 @@ def _http_messages() -> dict[int, str]:
         413: gettext("上传的文件太大。"),
         429: gettext("操作过于频繁，请稍后再试。"),
         500: gettext("系统内部错误，请稍后再试；问题已记录。"),
+        503: gettext("服务暂不可用，请稍后再试。"),
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, abort, request
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter
@@ -52,6 +52,7 @@ def create_app(overrides: dict | None = None, clock: Clock | None = None) -> Fla
     filters.register(app)
     errors.register(app)
     app.url_map.converters["int"] = IdConverter
+    app.before_request(_refuse_nul)
     _blueprints(app)
     from app import cli
 
@@ -71,11 +72,22 @@ class IdConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+def _refuse_nul() -> None:
+    """A NUL character is never legitimate text, and PostgreSQL refuses it in every text column."""
+    if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
+        abort(400)
+    if request.mimetype in {"application/x-www-form-urlencoded", "multipart/form-data"} and any(
+        "\x00" in v for v in request.form.values()
+    ):
+        abort(400)
+
+
 def _blueprints(app: Flask) -> None:
     from app.api.v1 import api
-    from app.web import admin, agency, auth, bidder, public, supervisor
+    from app.web import account, admin, agency, auth, bidder, public, records, supervisor
 
-    for module in (public, auth, agency, bidder, supervisor, admin):
+    for module in (public, auth, account, records, agency, bidder, supervisor, admin):
         app.register_blueprint(module.bp)
     csrf.exempt(api)
+    csrf.exempt("app.web.records.timestamp")  # a protocol endpoint for machines, not a form
     app.register_blueprint(api)

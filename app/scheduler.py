@@ -12,7 +12,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
+from app.services import platform_settings
 from bidding.tenders import close_due_tenders
+from signing import checkpoints, pki
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +30,23 @@ def tick(app: Flask) -> list[int]:
     return closed
 
 
+def checkpoint_tick(app: Flask) -> int | None:
+    """Sign the ledger head if it moved (DESIGN.md section 4); nothing to do before `flask signing init`."""
+    services = app.extensions["sealbid"]
+    settings = platform_settings(app.config)
+    with services.sessions() as session:
+        if settings is None or not pki.is_initialised(session):
+            return None
+        made = checkpoints.checkpoint(session, services.clock, settings)
+        session.commit()
+    return made.seq if made else None
+
+
 def _schedule(scheduler, app: Flask) -> None:
     scheduler.add_job(tick, "interval", args=[app], seconds=app.config["SCHEDULER_INTERVAL_SECONDS"],
                       id="tick", max_instances=1, coalesce=True, replace_existing=True)
+    scheduler.add_job(checkpoint_tick, "interval", args=[app], seconds=app.config["CHECKPOINT_INTERVAL_SECONDS"],
+                      id="checkpoint", max_instances=1, coalesce=True, replace_existing=True)
 
 
 def start_in_process(app: Flask) -> BackgroundScheduler:

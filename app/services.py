@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, g
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.clock import Clock
+from core.errors import N_, Unavailable
 from core.files import FileStore
+from signing.pki import PlatformSettings
 
 
 @dataclass
@@ -37,6 +41,22 @@ def clock() -> Clock:
 
 def store() -> FileStore:
     return services().store
+
+
+def platform_settings(config: Mapping[str, Any]) -> PlatformSettings | None:
+    """The platform's key settings from the configuration, or None without a passphrase."""
+    passphrase = config.get("SIGNING_PASSPHRASE")
+    if not passphrase:
+        return None
+    return PlatformSettings(passphrase=passphrase, crl_url=config["PUBLIC_URL"].rstrip("/") + "/pki/crl.der")
+
+
+def signing_settings() -> PlatformSettings:
+    """The platform's key settings; refusing clearly when the operator has not set a passphrase."""
+    settings = platform_settings(current_app.config)
+    if settings is None:
+        raise Unavailable(N_("平台签名口令未配置（SEALBID_SIGNING_PASSPHRASE），暂不能签名。"))
+    return settings
 
 
 def close_db(_exc: BaseException | None = None) -> None:

@@ -13,6 +13,7 @@ from bidding import rules
 from bidding.access import PUBLIC_STATUSES, require_manager, require_role, require_visible
 from bidding.lifecycle import transition
 from bidding.models import Amendment, Section, Tender, TenderDocument, TenderPlan
+from bidding.notices import Signing, sign_notice
 from bidding.schemas import AmendmentInput, PlanInput, TenderInput
 from core.actor import Actor, OrgKind, Role
 from core.clock import Clock
@@ -214,8 +215,12 @@ def add_document(session: Session, clock: Clock, actor: Actor, store: FileStore,
     return _store(session, clock, actor, store, tender, upload, max_bytes)
 
 
-def publish_tender(session: Session, clock: Clock, actor: Actor, tender_id: int) -> Tender:
-    """Make the notice and documents public; the timeline is checked against the clock now."""
+def publish_tender(session: Session, clock: Clock, actor: Actor, tender_id: int, signing: Signing) -> Tender:
+    """Make the notice and documents public, with the notice signed by the agent (DESIGN.md section 4).
+
+    The timeline is checked against the clock now; the signature needs the agent's PIN, and a
+    wrong PIN publishes nothing.
+    """
     tender = get_tender(session, actor, tender_id)
     require_manager(actor, tender)
     _require_agent(actor)
@@ -228,6 +233,7 @@ def publish_tender(session: Session, clock: Clock, actor: Actor, tender_id: int)
     rules.check_timeline(data, clock.now(), publishing=True)
     transition(session, clock, actor, tender, "draft", "published", "tender.publish",
                values={"published_at": clock.now()})
+    sign_notice(session, clock, actor, tender, signing)
     return tender
 
 

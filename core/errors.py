@@ -85,6 +85,12 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class Unavailable(DomainError):
+    """The platform is not set up for this yet (e.g. no signing passphrase configured)."""
+
+    code = "unavailable"
+
+
 class AuthenticationFailed(DomainError):
     code = "authentication_failed"
 

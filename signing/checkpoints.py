@@ -20,7 +20,6 @@ from pyhanko_certvalidator import ValidationContext
 from sqlalchemy import Integer, LargeBinary, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from core.actor import Actor
 from core.clock import Clock
 from core.db import Base, UTCDateTime
 from signing import ledger, merkle, pades, pki
@@ -68,10 +67,9 @@ def checkpoint(session: Session, clock: Clock, settings: pki.PlatformSettings) -
         timestamper=timestamper(session, clock, settings)))
     cp = LedgerCheckpoint(seq=head.seq, chain_head=head.entry_hash, merkle_root=root, at=at, tree_head=statement,
                           signature=signed.dump())
+    # Not itself a ledger entry: that would move the head and make every checkpoint due again.
     session.add(cp)
     session.flush()
-    ledger.append(session, clock, Actor.system(), "ledger.checkpoint", "checkpoint", cp.id,
-                  after={"size": cp.seq, "merkle_root": root})
     return cp
 
 

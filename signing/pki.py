@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from sqlalchemy import Boolean, ForeignKey, Integer, LargeBinary, String, select
@@ -31,7 +31,8 @@ DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")
 SIGNER_EKU = [ExtendedKeyUsageOID.EMAIL_PROTECTION, DOCUMENT_SIGNING]
 CA_YEARS = 20
 SIGNER_DAYS = 825
-KEY_BITS = 2048
+# ECDSA on P-256 everywhere: accepted by pyHanko and by poppler/NSS, and key generation is instant.
+CURVE = ec.SECP256R1()
 
 
 class Certificate(Base):
@@ -61,13 +62,20 @@ class Certificate(Base):
         return self.x509.public_bytes(serialization.Encoding.PEM)
 
 
-class CrlNumber(Base):
-    """The CRL's monotonic number (RFC 5280 section 5.2.3)."""
+class PublishedCrl(Base):
+    """The current CRL and its monotonic number (RFC 5280 section 5.2.3).
 
-    __tablename__ = "pki_crl_number"
+    Served as it is until a revocation makes it stale or it is a day old, so fetching the CRL
+    (validators do, often) writes nothing.
+    """
+
+    __tablename__ = "pki_crl"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    value: Mapped[int] = mapped_column(Integer, default=0)
+    number: Mapped[int] = mapped_column(Integer, default=0)
+    der: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    stale: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 @dataclass(frozen=True)
@@ -133,7 +141,7 @@ def is_initialised(session: Session) -> bool:
 
 def _issue(ca_row: Certificate, ca_key: PrivateKeyTypes, subject: x509.Name, now: datetime, days: int,
            eku: list[x509.ObjectIdentifier], settings: PlatformSettings, *, eku_critical: bool = False):
-    key = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
+    key = ec.generate_private_key(CURVE)
     issuer = ca_row.x509
     cert = (
         x509.CertificateBuilder()
@@ -162,7 +170,7 @@ def init_platform(session: Session, clock: Clock, actor: Actor, settings: Platfo
         return False
     pin.check_pin(settings.passphrase)
     now = clock.now()
-    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    ca_key = ec.generate_private_key(ec.SECP384R1())
     ca_name = _name(f"{settings.name} 根证书", settings.name)
     ca_cert = (
         x509.CertificateBuilder()
@@ -211,7 +219,7 @@ def import_external_ca(session: Session, clock: Clock, actor: Actor, settings: P
         key = serialization.load_pem_private_key(ca_key_pem, password=ca_key_password)
     except (ValueError, TypeError) as exc:
         raise InvalidInput(N_("无法读取 CA 证书或私钥（需要 PEM 格式）。")) from exc
-    if cert.public_key().public_numbers() != key.public_key().public_numbers():
+    if cert.public_key() != key.public_key():
         raise InvalidInput(N_("CA 证书与私钥不匹配。"))
     try:
         is_ca = cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
@@ -272,35 +280,45 @@ def revoke(session: Session, clock: Clock, actor: Actor, certificate_id: int, re
     if reason not in REVOCATION_REASONS:
         raise InvalidInput(N_("吊销原因不正确。"), field="reason")
     row = session.get(Certificate, certificate_id)
-    if row is None:
+    if row is None or row.purpose != "person":  # the CA, seal and TSA are the operator's, not revocable here
         raise NotFound(N_("证书不存在。"))
     if row.revoked_at is not None:
         raise Conflict(N_("该证书已吊销。"))
+    # It stays the person's current certificate, so their next signature is refused as revoked
+    # rather than as missing; a new certificate supersedes it.
     row.revoked_at = clock.now()
     row.revocation_reason = reason
-    row.current = False
+    published = session.get(PublishedCrl, 1)
+    if published is not None:
+        published.stale = True
     ledger.append(session, clock, actor, "pki.revoke", "certificate", row.id,
                   after={"serial": row.serial, "reason": reason})
     return row
 
 
+CRL_REISSUE_AFTER = timedelta(days=1)
+
+
 def crl(session: Session, clock: Clock, settings: PlatformSettings, *, valid_days: int = 7) -> bytes:
-    """A freshly signed CRL (DER) listing every revoked certificate of the issuing CA."""
+    """The CRL (DER) listing every revoked certificate; re-signed after a revocation or once a day."""
+    now = clock.now()
+    published = session.scalars(select(PublishedCrl).where(PublishedCrl.id == 1).with_for_update()).one_or_none()
+    if published is None:
+        published = PublishedCrl(id=1, number=0, stale=True)
+        session.add(published)
+    if (not published.stale and published.der is not None and published.issued_at is not None
+            and now - published.issued_at < CRL_REISSUE_AFTER):
+        return published.der
     ca_row = ca(session)
     ca_key = unseal(ca_row, settings.passphrase)
     issuer = ca_row.x509
-    counter = session.scalars(select(CrlNumber).where(CrlNumber.id == 1).with_for_update()).one_or_none()
-    if counter is None:
-        counter = CrlNumber(id=1, value=0)
-        session.add(counter)
-    counter.value += 1
-    now = clock.now()
+    published.number += 1
     builder = (
         x509.CertificateRevocationListBuilder()
         .issuer_name(issuer.subject)
         .last_update(now - timedelta(minutes=5))
         .next_update(now + timedelta(days=valid_days))
-        .add_extension(x509.CRLNumber(counter.value), critical=False)
+        .add_extension(x509.CRLNumber(published.number), critical=False)
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.public_key()), critical=False)
     )
     for row in session.scalars(select(Certificate).where(Certificate.revoked_at.is_not(None))):
@@ -311,8 +329,16 @@ def crl(session: Session, clock: Clock, settings: PlatformSettings, *, valid_day
             .add_extension(x509.CRLReason(REVOCATION_REASONS[row.revocation_reason]), critical=False)
             .build()
         )
+    published.der = builder.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+    published.issued_at = now
+    published.stale = False
     session.flush()
-    return builder.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+    return published.der
+
+
+def person_certificates(session: Session) -> list[Certificate]:
+    """Every person's certificate, newest first: the administrator's revocation list."""
+    return list(session.scalars(select(Certificate).where(Certificate.purpose == "person").order_by(Certificate.id.desc())))
 
 
 def trust_roots(session: Session) -> list[x509.Certificate]:

@@ -23,7 +23,7 @@ from app.factory import create_app
 from core.clock import SHANGHAI, FrozenClock
 from core.db import Base, make_engine, make_session_factory
 from core.files import LocalFileStore
-from tests.world import World, build_world
+from tests.world import SIGNING, World, build_world
 
 # A Monday morning in Beijing; tests move the clock from here.
 START = datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
@@ -103,7 +103,8 @@ def world(session, clock) -> World:
 def app(database_url, engine, clock, tmp_path):
     application = create_app(
         {"DATABASE_URL": database_url, "SEALBID_INSTANCE": str(tmp_path / "instance"), "TESTING": True,
-         "SECRET_KEY": "test-secret", "SESSION_COOKIE_SECURE": False, "SCHEDULER_ENABLED": False},
+         "SECRET_KEY": "test-secret", "SESSION_COOKIE_SECURE": False, "SCHEDULER_ENABLED": False,
+         "SIGNING_PASSPHRASE": SIGNING.passphrase},
         clock=clock,
     )
     yield application

@@ -13,11 +13,13 @@ from sqlalchemy.orm import Session
 from app.demo import demo_code
 from bidding import parties, tenders
 from bidding.models import Tender
+from bidding.notices import Signing
 from bidding.schemas import SectionInput, TenderInput
 from core.actor import Actor, OrgKind, Role
 from core.clock import Clock
 from core.files import FileStore
 from core.identity import User, UserRole, hash_password
+from signing import pki
 
 PASSWORD = "correct-horse-battery"
 
@@ -106,11 +108,31 @@ def pdf_bytes(label: str = "招标文件") -> bytes:
     return b"%PDF-1.4\n% " + label.encode() + b"\n%%EOF\n"
 
 
+SIGNING = pki.PlatformSettings(passphrase="test-signing-passphrase", crl_url="http://127.0.0.1:5000/pki/crl.der")
+SIGNING_PIN = "135790"
+
+
+def ensure_signing(session: Session, clock: Clock, world: World, *usernames: str) -> None:
+    """The platform CA (as the test app configures it) and certificates for ``usernames`` (default: the agent)."""
+    pki.init_platform(session, clock, Actor.system(), SIGNING)
+    for username in usernames or ("agent",):
+        user = world.users[username]
+        if pki.person_certificate(session, user.id) is None:
+            pki.issue_person(session, clock, user.actor(), SIGNING, user.id, user.display_name,
+                             user.organisation.name if user.organisation else None, SIGNING_PIN)
+    session.flush()
+
+
+def signing(store: FileStore, pin: str = SIGNING_PIN) -> Signing:
+    return Signing(SIGNING, store, pin)
+
+
 def published_tender(session: Session, clock: Clock, store: FileStore, world: World, **overrides: Any) -> Tender:
+    ensure_signing(session, clock, world)
     tender = tenders.create_tender(session, clock, world.agent, tender_input(world, clock, **overrides))
     tenders.add_document(session, clock, world.agent, store, tender.id,
                          tenders.Upload("招标文件", "doc.pdf", "application/pdf", io.BytesIO(pdf_bytes())), 10**6)
-    tenders.publish_tender(session, clock, world.agent, tender.id)
+    tenders.publish_tender(session, clock, world.agent, tender.id, signing(store))
     session.commit()
     return tender
 

@@ -10,6 +10,7 @@ from app.services import clock, db
 from app.web.forms import attempt, text
 from bidding import parties
 from core.actor import Role
+from signing import pki
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -67,6 +68,28 @@ def organisation_status(org_id: int):
 
     return attempt(lambda: parties.set_organisation_status(db(), clock(), current_actor(), org_id, text("status")),
                    done, _organisations_page)
+
+
+def _certificates_page():
+    return render_template("admin/certificates.html", certificates=pki.person_certificates(db()),
+                           users={u.id: u for u in parties.users(db(), current_actor())})
+
+
+@bp.get("/certificates")
+@login_required(Role.ADMIN)
+def certificates():
+    return _certificates_page()
+
+
+@bp.post("/certificates/<int:certificate_id>/revoke")
+@login_required(Role.ADMIN)
+def revoke_certificate(certificate_id: int):
+    def done(certificate):
+        flash(gettext("证书 %(serial)s 已吊销，将列入证书吊销列表。", serial=certificate.serial), "success")
+        return redirect(url_for("admin.certificates"))
+
+    return attempt(lambda: pki.revoke(db(), clock(), current_actor(), certificate_id, text("reason")), done,
+                   _certificates_page)
 
 
 def _users_page():

@@ -9,11 +9,12 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext
 
 from app.auth import current_actor, login_required
-from app.services import clock, db, store
+from app.services import clock, db, signing_settings, store
 from app.web.forms import attempt, checkbox, local_datetime, optional, text, uploads
 from app.web.public import render_tender
 from bidding import participation, parties, tenders
 from bidding.access import manages
+from bidding.notices import Signing
 from bidding.rules import amendment_needs_new_deadline
 from bidding.schemas import AmendmentInput, PlanInput, TenderInput, parse
 from core.actor import Role
@@ -182,11 +183,12 @@ def upload_document(tender_id: int):
 @login_required(Role.AGENT)
 def publish(tender_id: int):
     def done(tender):
-        flash(gettext("招标公告已发布。"), "success")
+        flash(gettext("招标公告已发布，公告已由您电子签名。"), "success")
         return redirect(url_for("public.tender", tender_id=tender.id))
 
-    return attempt(lambda: tenders.publish_tender(db(), clock(), current_actor(), tender_id), done,
-                   lambda: _manage_page(tender_id))
+    return attempt(lambda: tenders.publish_tender(db(), clock(), current_actor(), tender_id,
+                                                  Signing(signing_settings(), store(), request.form.get("pin", ""))),
+                   done, lambda: _manage_page(tender_id))
 
 
 @bp.post("/tenders/<int:tender_id>/amendments")

@@ -6,11 +6,12 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from app.auth import current_actor
 from app.services import clock, db, store
-from bidding import participation, tenders
+from bidding import notices, participation, tenders
 from bidding.access import PUBLIC_STATUSES, manages
 from bidding.lifecycle import STATUS_LABELS
 from bidding.schemas import CATEGORY_LABELS
 from core.actor import Role
+from signing import signed_records
 
 bp = Blueprint("public", __name__)
 
@@ -64,6 +65,7 @@ def render_tender(tender_id: int):
         obtained=participation.obtained(session_, tender.id, actor.org_id) if actor.has(Role.BIDDER) else None,
         is_manager=is_manager,
         sale_open=tender.sale_start <= now <= tender.sale_end,
+        notices=signed_records.for_tender(session_, tender.id, notices.KIND),
     )
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from core.identity import issue_api_token
-from tests.world import build_world, published_tender, tender_data
+from tests.world import SIGNING_PIN, build_world, ensure_signing, published_tender, tender_data
 
 
 @pytest.fixture
@@ -38,6 +38,8 @@ def test_public_list_and_notice(client, people, clock, session, app):
 
 
 def test_agent_creates_uploads_and_publishes(client, people, clock, session):
+    ensure_signing(session, clock, people)
+    session.commit()
     headers = _token(session, clock, people, "agent")
     response = client.post("/api/v1/tenders", json=_json_ready(tender_data(people, clock)), headers=headers)
     assert response.status_code == 201, response.get_json()
@@ -46,7 +48,11 @@ def test_agent_creates_uploads_and_publishes(client, people, clock, session):
     upload = client.post(f"/api/v1/tenders/{tender_id}/documents?filename=doc.pdf&title=招标文件",
                          data=b"%PDF-1.4 api", headers={**headers, "Content-Type": "application/pdf"})
     assert upload.status_code == 201
-    published = client.post(f"/api/v1/tenders/{tender_id}/publish", headers=headers)
+    assert client.post(f"/api/v1/tenders/{tender_id}/publish", headers=headers).status_code == 400  # no PIN
+    wrong = client.post(f"/api/v1/tenders/{tender_id}/publish", json={"pin": "999999"}, headers=headers)
+    assert wrong.status_code == 401 and wrong.get_json()["error"]["code"] == "authentication_failed"
+    assert client.get(f"/api/v1/tenders/{tender_id}", headers=headers).get_json()["status"] == "draft"
+    published = client.post(f"/api/v1/tenders/{tender_id}/publish", json={"pin": SIGNING_PIN}, headers=headers)
     assert published.status_code == 200
     assert published.get_json()["status"] == "published"
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select, text
 
 from bidding.models import Tender
 from core.identity import User
+from signing import ledger, pki
+from signing.signed_records import SignedRecord
+from tests.tools import nss_database, pdfsig
 
 
 def test_demo_loads_once_and_its_ledger_verifies(app, session):
@@ -20,7 +24,7 @@ def test_demo_loads_once_and_its_ledger_verifies(app, session):
     assert session.scalar(select(User.id).where(User.username == "bidder3")) is not None
     assert len(session.scalars(select(Tender).where(Tender.status == "published")).all()) == 3
     verified = runner.invoke(args=["ledger", "verify"])
-    assert verified.exit_code == 0 and "ledger OK" in verified.output
+    assert verified.exit_code == 0 and "hash chain OK" in verified.output
 
 
 def test_ledger_verify_names_the_first_bad_entry_and_fails(app, session):
@@ -46,3 +50,97 @@ def test_scheduler_tick_closes_due_tenders(app, session, clock):
 def test_token_for_unknown_user_fails_cleanly(app):
     result = app.test_cli_runner().invoke(args=["users", "token", "ghost"])
     assert result.exit_code == 2 and "no user named ghost" in result.output
+
+
+def _rewrite_history(session) -> None:
+    """What someone with write access to the database can do: change an entry and rehash everything after it."""
+    entries = list(ledger.entries(session))
+    entries[2].actor_name = "mallory"
+    previous = entries[1].entry_hash
+    for entry in entries[2:]:
+        entry.prev_hash = previous
+        entry.entry_hash = ledger._entry_hash(entry)
+        previous = entry.entry_hash
+    head = session.get(ledger.LedgerHead, 1)
+    head.entry_hash = previous
+    session.commit()
+
+
+def test_signed_checkpoint_catches_a_rehashed_history(app, session):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["demo", "load"])
+    made = runner.invoke(args=["ledger", "checkpoint"])
+    assert made.exit_code == 0 and "checkpoint at size" in made.output
+    assert "nothing new" in runner.invoke(args=["ledger", "checkpoint"]).output
+    assert runner.invoke(args=["ledger", "verify"]).exit_code == 0
+    _rewrite_history(session)
+    assert ledger.verify(session).ok  # the chain alone no longer notices
+    result = runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code == 1
+    assert "hash chain no longer leads to the signed head" in result.output
+
+
+def test_checkpoint_with_a_forged_signature_fails(app, session):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["demo", "load"])
+    runner.invoke(args=["ledger", "checkpoint"])
+    session.execute(text("UPDATE ledger_checkpoint SET signature = :s"), {"s": b"\x30\x00"})
+    session.commit()
+    result = runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code == 1 and "signature" in result.output
+
+
+def _demo_notice(app, session, tmp_path) -> tuple[Path, bytes]:
+    app.test_cli_runner().invoke(args=["demo", "load"])
+    record = session.scalars(select(SignedRecord).where(SignedRecord.kind == "tender_notice")).first()
+    data = app.extensions["sealbid"].store.open(record.pdf_sha256).read()
+    path = tmp_path / "notice.pdf"
+    path.write_bytes(data)
+    return path, data
+
+
+def test_records_verify_names_the_signer_and_passes(app, session, tmp_path):
+    path, _ = _demo_notice(app, session, tmp_path)
+    result = app.test_cli_runner().invoke(args=["records", "verify", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "王代理" in result.output and "platform CA  : yes" in result.output and "OK: 1 valid" in result.output
+
+
+def test_records_verify_fails_on_tampering_and_bad_files(app, session, tmp_path):
+    path, data = _demo_notice(app, session, tmp_path)
+    tampered = bytearray(data)
+    tampered[tampered.index(b"stream") + 30] ^= 0x01
+    path.write_bytes(bytes(tampered))
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["records", "verify", str(path)])
+    assert result.exit_code == 1 and "intact       : NO" in result.output
+    path.write_bytes(b"not a pdf at all")
+    result = runner.invoke(args=["records", "verify", str(path)])
+    assert result.exit_code == 1 and "不是 PDF 文件" in result.output
+    path.write_bytes(data[: len(data) // 2])
+    assert runner.invoke(args=["records", "verify", str(path)]).exit_code == 1
+    result = runner.invoke(args=["records", "verify", str(tmp_path / "missing.pdf")])
+    assert result.exit_code == 2
+
+
+def test_every_demo_notice_validates_in_pdfsig(app, session, tmp_path):
+    app.test_cli_runner().invoke(args=["demo", "load"])
+    store = app.extensions["sealbid"].store
+    db = nss_database(tmp_path / "nss", pki.ca(session).pem)
+    notices = session.scalars(select(SignedRecord).where(SignedRecord.kind == "tender_notice")).all()
+    assert len(notices) == 3
+    for record in notices:
+        path = tmp_path / f"{record.id}.pdf"
+        path.write_bytes(store.open(record.pdf_sha256).read())
+        report = pdfsig(path, db)
+        assert "Signature is Valid." in report and "Certificate is Trusted." in report, report
+
+
+def test_scheduler_signs_a_checkpoint_only_when_the_ledger_moved(app, session):
+    from app.scheduler import checkpoint_tick
+
+    assert checkpoint_tick(app) is None  # no CA yet: nothing to sign with
+    app.test_cli_runner().invoke(args=["demo", "load"])
+    size = checkpoint_tick(app)
+    assert size and size == ledger.verify(session).entries
+    assert checkpoint_tick(app) is None

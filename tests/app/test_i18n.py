@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections import Counter
 from datetime import timedelta
@@ -84,13 +85,22 @@ def test_next_never_leaves_the_site(client, world):
 
 
 ENGLISH_PAGES = {
-    None: ("/", "/plans", "/tenders/{t}", "/login", "/register"),
-    "agent": ("/agency/", "/agency/tenders/{t}", "/agency/tenders/{d}/edit", "/agency/tenders/new",
-              "/agency/plans/new", "/tenders/{t}"),
-    "admin": ("/admin/organisations", "/admin/users"),
-    "bidder1": ("/bidder/", "/tenders/{t}"),
+    None: ("/", "/plans", "/tenders/{t}", "/login", "/register", "/records/verify"),
+    "agent": ("/agency/", "/agency/tenders/{t}", "/agency/tenders/{d}", "/agency/tenders/{d}/edit",
+              "/agency/tenders/new", "/agency/plans/new", "/tenders/{t}", "/account/signing"),
+    "admin": ("/admin/organisations", "/admin/users", "/admin/certificates", "/account/signing"),
+    "bidder1": ("/bidder/", "/tenders/{t}", "/account/signing"),
     "supervisor": ("/supervisor/", "/supervisor/tenders/{t}"),
 }
+
+
+def _untranslated(response, data: list[str]) -> list[str]:
+    """Chinese left on a page once what people typed is taken out."""
+    # The link back to Chinese is written in Chinese on purpose.
+    html = re.sub(r"<script.*?</script>", "", response.get_data(as_text=True).replace(">中文</a>", ""), flags=re.S)
+    for value in data:
+        html = html.replace(value, "")
+    return sorted(set(re.findall(CJK.pattern + "+", html)))
 
 
 def _data_strings(session) -> list[str]:
@@ -122,15 +132,47 @@ def test_every_page_in_english_has_no_untranslated_chinese(client, app, world, s
             path = path.format(t=tender.id, d=draft.id)
             response = client.get(path)
             assert response.status_code == 200, path
-            # The link back to Chinese is written in Chinese on purpose.
-            html = re.sub(r"<script.*?</script>", "", response.get_data(as_text=True).replace(">中文</a>", ""),
-                          flags=re.S)
-            for value in data:
-                html = html.replace(value, "")
-            leftover = sorted(set(re.findall(CJK.pattern + "+", html)))
+            leftover = _untranslated(response, data)
             assert not leftover, f"{username or 'anonymous'} {path}: untranslated {leftover}"
         if username:
             logout(client)
+
+
+def test_signature_check_in_english(client, app, world, session, clock):
+    from bidding import notices
+    from signing import signed_records
+    from tests.world import pdf_bytes, published_tender
+
+    store = app.extensions["sealbid"].store
+    tender = published_tender(session, clock, store, world)
+    notice = signed_records.for_tender(session, tender.id, notices.KIND)[0]
+    with store.open(notice.pdf_sha256) as f:
+        signed = f.read()
+    data = _data_strings(session)
+    _english(client)
+    response = post(client, "/records/verify", {"file": (io.BytesIO(signed), "notice.pdf")})
+    assert response.status_code == 200
+    assert "Verified: 1 valid signature(s)." in response.get_data(as_text=True)
+    assert not _untranslated(response, data)
+    response = post(client, "/records/verify", {"file": (io.BytesIO(pdf_bytes()), "plain.pdf")})
+    assert response.status_code == 422
+    assert "Verification failed." in response.get_data(as_text=True)
+    assert not _untranslated(response, data)
+
+
+def test_signing_refusals_in_english(client, app, world, session, clock):
+    from tests.world import ensure_signing
+
+    ensure_signing(session, clock, world)
+    session.commit()
+    _english(client)
+    login(client, "bidder1")
+    response = post(client, "/account/signing", {"pin": "123456", "pin_again": "654321"})
+    assert response.status_code == 400
+    assert _flashes(response.get_data(as_text=True)) == ["The two signing PINs do not match."]
+    response = post(client, "/account/signing", {"pin": "123", "pin_again": "123"})
+    assert response.status_code == 400
+    assert _flashes(response.get_data(as_text=True)) == ["The signing PIN must have at least 6 characters."]
 
 
 # --- refusals in the chosen language ------------------------------------------------------------

@@ -10,6 +10,7 @@ gets a 5xx.
 
 from __future__ import annotations
 
+import hashlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,15 +19,17 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+from asn1crypto import tsp
 from sqlalchemy import func, select
 
-from bidding import tenders
+from bidding import notices, tenders
 from bidding.models import Tender, TenderPlan
 from core.clock import SHANGHAI
 from core.identity import issue_api_token
+from signing import pki, signed_records
 from signing.ledger import LedgerEntry
 from tests.app.helpers import csrf, login, post
-from tests.world import pdf_bytes, published_tender, tender_data, tender_input
+from tests.world import SIGNING_PIN, ensure_signing, pdf_bytes, published_tender, tender_data, tender_input
 
 ROLES = ("anonymous", "admin", "agent", "tenderee", "bidder", "expert", "supervisor", "agent2")
 USERNAMES = {"admin": "admin", "agent": "agent", "tenderee": "tenderee", "bidder": "bidder1", "expert": "expert",
@@ -69,11 +72,14 @@ def api(allowed: Any, *roles: str, **by_role: Any) -> dict[str, Any]:
 class Case:
     endpoint: str
     method: str
-    path: str  # formatted with the objects: {published}, {draft}, {api_draft}, {document}, {other_org}, {other_user}
+    # formatted with the objects: {published}, {draft}, {api_draft}, {document}, {other_org}, {other_user},
+    # {notice} (the published tender's signed notice), {draft_record} (a record of the draft), {certificate}
+    path: str
     expect: dict[str, Any]
     data: Callable[[dict[str, Any]], dict[str, Any]] | None = field(default=None, compare=False)
     json: Callable[[dict[str, Any]], Any] | None = field(default=None, compare=False)
-    raw: bytes | None = None
+    raw: bytes | None = None  # a raw request body (with ``content_type``) instead of a form or JSON
+    content_type: str = "application/pdf"
     last: bool = False  # run after everything else (signing out)
 
     @property
@@ -87,6 +93,24 @@ def _upload(_objects: dict[str, Any]) -> dict[str, Any]:
 
 def _api_tender(objects: dict[str, Any]) -> dict[str, Any]:
     return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in objects["tender_json"].items()}
+
+
+def _pin(_objects: dict[str, Any]) -> dict[str, Any]:
+    return {"pin": SIGNING_PIN}
+
+
+def _notice_pdf(objects: dict[str, Any]) -> dict[str, Any]:
+    return {"file": (io.BytesIO(objects["notice_pdf"]), "notice.pdf", "application/pdf")}
+
+
+TIMESTAMP_QUERY = tsp.TimeStampReq({
+    "version": "v1", "cert_req": True,
+    "message_imprint": {"hash_algorithm": {"algorithm": "sha256"}, "hashed_message": hashlib.sha256(b"bid").digest()},
+}).dump()
+
+
+def _unsigned_pdf(_objects: dict[str, Any]) -> dict[str, Any]:
+    return {"file": (io.BytesIO(pdf_bytes("未签名")), "plain.pdf", "application/pdf")}
 
 
 MANAGERS = ("agent", "tenderee")
@@ -123,14 +147,36 @@ CASES: list[Case] = [
          only(REDIRECT, *MANAGERS, agent2=NF), data=_upload),
     Case("agency.upload_document", "POST", "/agency/tenders/{published}/documents", only(ALLOWED, *MANAGERS),
          data=_upload),
-    Case("agency.publish", "POST", "/agency/tenders/{draft}/publish", only(ALLOWED, "agent", agent2=NF),
-         data=lambda o: {}),
+    # By now the agent (and the tenderee) uploaded a document to the draft, so the agent's PIN publishes it.
+    Case("agency.publish", "POST", "/agency/tenders/{draft}/publish", only(REDIRECT, "agent", agent2=NF),
+         data=_pin),
     Case("agency.amend", "POST", "/agency/tenders/{published}/amendments", only(ALLOWED, *MANAGERS),
          data=lambda o: {}),
     Case("agency.answer_question", "POST", f"/agency/tenders/{{published}}/questions/{NO_SUCH}/answer",
          only(NF, *MANAGERS), data=lambda o: {"answer": "答复内容"}),
     Case("agency.answer_objection", "POST", f"/agency/tenders/{{published}}/objections/{NO_SUCH}/answer",
          only(NF, *MANAGERS), data=lambda o: {"answer": "答复内容"}),
+    # --- own signing certificate (every signed-in person) ---
+    Case("account.signing", "GET", "/account/signing", every(200, anonymous=LOGIN)),
+    Case("account.request_certificate", "POST", "/account/signing", every(REDIRECT, anonymous=LOGIN),
+         data=lambda o: {"pin": SIGNING_PIN, "pin_again": SIGNING_PIN}),
+    Case("account.request_certificate", "POST", "/account/signing", every(400, anonymous=LOGIN),
+         data=lambda o: {"pin": SIGNING_PIN, "pin_again": "246802"}),
+    # --- signed records and the platform's PKI (public; tender records as visible as their tender) ---
+    Case("records.download", "GET", "/records/{notice}.pdf", every(200)),
+    Case("records.download", "GET", "/records/{draft_record}.pdf",
+         every(NF, agent=200, tenderee=200, supervisor=200)),
+    Case("records.download", "GET", "/records/no-such-record.pdf", every(NF)),
+    Case("records.verify", "GET", "/records/verify", every(200)),
+    Case("records.verify", "POST", "/records/verify", every(200), data=_notice_pdf),
+    Case("records.verify", "POST", "/records/verify", every(422), data=_unsigned_pdf),
+    Case("records.verify", "POST", "/records/verify", every(400), data=lambda o: {}),
+    Case("records.ca_certificate", "GET", "/pki/ca.pem", every(200)),
+    Case("records.crl", "GET", "/pki/crl.der", every(200)),
+    Case("records.timestamp", "POST", "/tsa", every(200), raw=TIMESTAMP_QUERY,
+         content_type="application/timestamp-query"),
+    Case("records.timestamp", "POST", "/tsa", every(400), raw=b"not a timestamp request",
+         content_type="application/timestamp-query"),
     # --- bidder ---
     Case("bidder.dashboard", "GET", "/bidder/", only(200, "bidder")),
     Case("bidder.obtain", "POST", "/bidder/tenders/{published}/obtain", only(REDIRECT, "bidder"),
@@ -154,6 +200,11 @@ CASES: list[Case] = [
     Case("admin.create_user", "POST", "/admin/users", only(ALLOWED, "admin"), data=lambda o: {}),
     Case("admin.update_user", "POST", "/admin/users/{other_user}", only(ALLOWED, "admin"),
          data=lambda o: {"roles": ["agent"], "active": "on"}),
+    Case("admin.certificates", "GET", "/admin/certificates", only(200, "admin")),
+    Case("admin.revoke_certificate", "POST", "/admin/certificates/{certificate}/revoke", only(REDIRECT, "admin"),
+         data=lambda o: {"reason": "key_compromise"}),
+    Case("admin.revoke_certificate", "POST", f"/admin/certificates/{NO_SUCH}/revoke", only(NF, "admin"),
+         data=lambda o: {"reason": "key_compromise"}),
     # --- API (bearer tokens; the session cookie is ignored there) ---
     Case("api_v1.openapi", "GET", "/api/v1/openapi.json", every(200)),
     Case("api_v1.list_tenders", "GET", "/api/v1/tenders", every(200)),
@@ -162,7 +213,11 @@ CASES: list[Case] = [
     Case("api_v1.create_tender", "POST", "/api/v1/tenders", api(201, "agent", "agent2"), json=_api_tender),
     Case("api_v1.upload_document", "POST", "/api/v1/tenders/{api_draft}/documents?filename=api.pdf&title=API",
          api(201, *MANAGERS, admin=NF, bidder=NF, expert=NF, agent2=NF), raw=pdf_bytes("API")),
-    Case("api_v1.publish_tender", "POST", "/api/v1/tenders/{published}/publish", api(409, "agent")),
+    Case("api_v1.publish_tender", "POST", "/api/v1/tenders/{published}/publish", api(409, "agent"), json=_pin),
+    # After the upload above, the agent's PIN publishes the API draft; only agents get past the role check,
+    # and another agency's agent cannot see the draft.
+    Case("api_v1.publish_tender", "POST", "/api/v1/tenders/{api_draft}/publish",
+         api(200, "agent", agent2=NF), json=_pin),
 ]
 
 
@@ -172,19 +227,32 @@ def _phase(case: Case) -> int:
 
 @pytest.fixture
 def objects(app, session, clock, world) -> dict[str, Any]:
-    """A published tender with its document, two drafts (pages, API), another agency and its user.
+    """A published tender with its document and signed notice, two drafts (pages, API), a signed record
+    of the page draft, another agency and its user (with a certificate to revoke).
 
-    The clock is moved past the start of the document sale, so a bidder can obtain the documents.
+    The agent has a signing certificate (PIN ``SIGNING_PIN``). The clock is moved past the start of
+    the document sale, so a bidder can obtain the documents.
     """
     store = app.extensions["sealbid"].store
     published = published_tender(session, clock, store, world)
+    ensure_signing(session, clock, world, "agent", "agent2")
     clock.advance(timedelta(hours=2))
     draft = tenders.create_tender(session, clock, world.agent,
                                   tender_input(world, clock, code="BJ-2026-DRAFT", title="草稿项目"))
     api_draft = tenders.create_tender(session, clock, world.agent,
                                       tender_input(world, clock, code="BJ-2026-API", title="接口草稿"))
+    draft_record = signed_records.register(
+        session, clock, world.agent, store, record_id=signed_records.new_record_id(), kind="test_record",
+        title="草稿的记录", content_sha256="0" * 64, pdf=pdf_bytes("草稿的记录"), tender_id=draft.id)
+    notice = signed_records.for_tender(session, published.id, notices.KIND)[0]
     session.commit()
+    with store.open(notice.pdf_sha256) as f:
+        notice_pdf = f.read()
     return {
+        "notice": notice.id,
+        "notice_pdf": notice_pdf,
+        "draft_record": draft_record.id,
+        "certificate": pki.person_certificate(session, world.users["agent2"].id).id,
         "published": published.id,
         "draft": draft.id,
         "api_draft": api_draft.id,
@@ -215,12 +283,13 @@ def _judge(expected: Any, response) -> str | None:
 
 def _send(client, case: Case, objects: dict[str, Any], token: str | None, csrf_token: str | None):
     path = case.path.format(**objects)
+    if case.raw is not None:  # machine endpoints: no form, no CSRF token
+        headers = {"Authorization": f"Bearer {token}"} if token and case.api else {}
+        return client.post(path, data=case.raw, headers=headers, content_type=case.content_type)
     if case.api:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         if case.method == "GET":
             return client.get(path, headers=headers)
-        if case.raw is not None:
-            return client.post(path, data=case.raw, headers=headers, content_type="application/pdf")
         return client.post(path, json=case.json(objects) if case.json else None, headers=headers)
     if case.method == "GET":
         return client.get(path)
@@ -275,7 +344,8 @@ def _ledger_size(session) -> int:
 
 @pytest.fixture
 def ready_draft(app, session, clock, world) -> int:
-    """A draft with its tender document: ready to publish."""
+    """A draft with its tender document, and the agent with a signing certificate: ready to publish."""
+    ensure_signing(session, clock, world)
     draft = tenders.create_tender(session, clock, world.agent, tender_input(world, clock, code="BJ-2026-READY"))
     tenders.add_document(session, clock, world.agent, app.extensions["sealbid"].store, draft.id,
                          tenders.Upload("招标文件", "doc.pdf", "application/pdf", io.BytesIO(pdf_bytes())), 10**6)
@@ -296,7 +366,8 @@ def test_post_without_csrf_token_is_refused_and_changes_nothing(client, session,
     assert CSRF_MESSAGE in response.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(TenderPlan)) == 0
     # The same request with the page's token goes through.
-    response = post(client, f"/agency/tenders/{ready_draft}/publish", form_page=f"/agency/tenders/{ready_draft}")
+    response = post(client, f"/agency/tenders/{ready_draft}/publish", {"pin": SIGNING_PIN},
+                    form_page=f"/agency/tenders/{ready_draft}")
     assert response.status_code == 302
     assert _status(session, ready_draft) == "published"
 
@@ -305,7 +376,7 @@ def test_csrf_token_of_another_session_is_refused(app, client, session, world, r
     other = app.test_client()
     stolen = csrf(other)
     login(client, "agent")
-    response = client.post(f"/agency/tenders/{ready_draft}/publish", data={"csrf_token": stolen})
+    response = client.post(f"/agency/tenders/{ready_draft}/publish", data={"csrf_token": stolen, "pin": SIGNING_PIN})
     assert response.status_code == 400
     assert _status(session, ready_draft) == "draft"
 
@@ -313,7 +384,7 @@ def test_csrf_token_of_another_session_is_refused(app, client, session, world, r
 def test_bidder_cannot_publish_and_the_tender_is_unchanged(client, session, world, ready_draft):
     login(client, "bidder1")
     before = _ledger_size(session)
-    response = post(client, f"/agency/tenders/{ready_draft}/publish", form_page="/bidder/")
+    response = post(client, f"/agency/tenders/{ready_draft}/publish", {"pin": SIGNING_PIN}, form_page="/bidder/")
     assert response.status_code == 403
     assert "您没有访问此页面的权限。" in response.get_data(as_text=True)
     assert _status(session, ready_draft) == "draft"
@@ -323,7 +394,8 @@ def test_bidder_cannot_publish_and_the_tender_is_unchanged(client, session, worl
 def test_tenderee_cannot_publish_through_the_api(client, session, clock, world, ready_draft):
     token = issue_api_token(session, world.users["tenderee"], "t", clock)
     session.commit()
-    response = client.post(f"/api/v1/tenders/{ready_draft}/publish", headers={"Authorization": f"Bearer {token}"})
+    response = client.post(f"/api/v1/tenders/{ready_draft}/publish", json={"pin": SIGNING_PIN},
+                           headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "not_permitted"
     assert _status(session, ready_draft) == "draft"
@@ -348,7 +420,7 @@ def test_api_token_endpoints_refuse_without_a_valid_token(client, session, world
 def test_api_ignores_the_session_cookie(client, session, world, ready_draft):
     """A signed-in browser cannot be made to call the API (no CSRF through the API)."""
     login(client, "agent")
-    response = client.post(f"/api/v1/tenders/{ready_draft}/publish")
+    response = client.post(f"/api/v1/tenders/{ready_draft}/publish", json={"pin": SIGNING_PIN})
     assert response.status_code == 401
     assert _status(session, ready_draft) == "draft"
 
@@ -358,9 +430,112 @@ def test_revoked_user_token_is_refused(client, session, clock, world, ready_draf
     token = issue_api_token(session, user, "t", clock)
     user.active = False
     session.commit()
-    response = client.post(f"/api/v1/tenders/{ready_draft}/publish", headers={"Authorization": f"Bearer {token}"})
+    response = client.post(f"/api/v1/tenders/{ready_draft}/publish", json={"pin": SIGNING_PIN},
+                           headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 401
     assert _status(session, ready_draft) == "draft"
+
+
+def test_wrong_pin_publishes_nothing(client, session, world, ready_draft):
+    login(client, "agent")
+    before = _ledger_size(session)
+    response = post(client, f"/agency/tenders/{ready_draft}/publish", {"pin": "wrong-pin"},
+                    form_page=f"/agency/tenders/{ready_draft}")
+    assert response.status_code == 401
+    assert "签名口令不正确。" in response.get_data(as_text=True)
+    assert _status(session, ready_draft) == "draft"
+    assert _ledger_size(session) == before
+    response = post(client, f"/agency/tenders/{ready_draft}/publish", {}, form_page=f"/agency/tenders/{ready_draft}")
+    assert response.status_code == 401
+    assert _status(session, ready_draft) == "draft"
+
+
+def test_agent_without_a_certificate_cannot_publish(app, client, session, clock, world):
+    """agent2 has no certificate: the refusal names the signing-certificate page, nothing is published."""
+    ensure_signing(session, clock, world)  # the platform CA and the agent's certificate, none for agent2
+    draft = tenders.create_tender(session, clock, world.other_agent, tender_input(world, clock, code="BJ-2026-NOCERT"))
+    tenders.add_document(session, clock, world.other_agent, app.extensions["sealbid"].store, draft.id,
+                         tenders.Upload("招标文件", "doc.pdf", "application/pdf", io.BytesIO(pdf_bytes())), 10**6)
+    session.commit()
+    login(client, "agent2")
+    before = _ledger_size(session)
+    response = post(client, f"/agency/tenders/{draft.id}/publish", {"pin": SIGNING_PIN}, form_page="/agency/")
+    assert response.status_code == 404
+    assert "您还没有签名证书" in response.get_data(as_text=True)
+    assert _status(session, draft.id) == "draft"
+    assert _ledger_size(session) == before
+
+
+def test_revoked_certificate_cannot_publish(client, session, clock, world, ready_draft):
+    certificate = pki.person_certificate(session, world.users["agent"].id)
+    pki.revoke(session, clock, world.admin, certificate.id, "key_compromise")
+    session.commit()
+    login(client, "agent")
+    response = post(client, f"/agency/tenders/{ready_draft}/publish", {"pin": SIGNING_PIN},
+                    form_page=f"/agency/tenders/{ready_draft}")
+    assert response.status_code == 403
+    assert "您的签名证书已被吊销，不能再签名。" in response.get_data(as_text=True)
+    assert _status(session, ready_draft) == "draft"
+
+
+def test_nobody_requests_a_certificate_for_someone_else(client, session, clock, world):
+    """The form only ever issues the signed-in person's own certificate, whatever fields are added."""
+    ensure_signing(session, clock, world)
+    session.commit()
+    agents = pki.person_certificate(session, world.users["agent"].id).id
+    login(client, "bidder1")
+    response = post(client, "/account/signing", {"pin": "246802", "pin_again": "246802",
+                                                 "user_id": str(world.users["agent"].id)})
+    assert response.status_code == 302
+    session.expire_all()
+    assert pki.person_certificate(session, world.users["agent"].id).id == agents
+    assert pki.person_certificate(session, world.users["bidder1"].id) is not None
+
+
+def test_admin_revocation_needs_a_known_reason(client, session, clock, world):
+    ensure_signing(session, clock, world)
+    session.commit()
+    certificate = pki.person_certificate(session, world.users["agent"].id)
+    login(client, "admin")
+    response = post(client, f"/admin/certificates/{certificate.id}/revoke", {"reason": "because"},
+                    form_page="/admin/certificates")
+    assert response.status_code == 400
+    session.expire_all()
+    assert pki.person_certificate(session, world.users["agent"].id).revoked_at is None
+    response = post(client, f"/admin/certificates/{certificate.id}/revoke", {"reason": "superseded"},
+                    form_page="/admin/certificates")
+    assert response.status_code == 302
+    response = post(client, f"/admin/certificates/{certificate.id}/revoke", {"reason": "superseded"},
+                    form_page="/admin/certificates")
+    assert response.status_code == 409
+
+
+def test_only_personal_certificates_can_be_revoked_through_the_page(client, session, clock, world):
+    """The page lists people's certificates; the platform's CA, seal and TSA are not revocable through it."""
+    ensure_signing(session, clock, world)
+    session.commit()
+    login(client, "admin")
+    for purpose in ("ca", "platform", "tsa"):
+        certificate = session.scalars(select(pki.Certificate).where(pki.Certificate.purpose == purpose)).one()
+        response = post(client, f"/admin/certificates/{certificate.id}/revoke", {"reason": "superseded"},
+                        form_page="/admin/certificates")
+        assert response.status_code == 404, purpose
+        session.expire_all()
+        assert session.get(pki.Certificate, certificate.id).revoked_at is None, purpose
+
+
+def test_pki_before_the_platform_ca_exists(client, world):
+    """Nothing signed yet: the CA and CRL are not found, a check cannot run, a certificate cannot be issued."""
+    assert client.get("/pki/ca.pem").status_code == 404
+    assert client.get("/pki/crl.der").status_code == 404
+    assert client.post("/tsa", data=TIMESTAMP_QUERY, content_type="application/timestamp-query").status_code == 404
+    response = post(client, "/records/verify",
+                    {"file": (io.BytesIO(pdf_bytes()), "plain.pdf", "application/pdf")}, form_page="/records/verify")
+    assert response.status_code == 404
+    login(client, "agent")
+    assert client.get("/account/signing").status_code == 200
+    response = post(client, "/account/signing", {"pin": SIGNING_PIN, "pin_again": SIGNING_PIN})
+    assert response.status_code == 404
 
 
 def test_signed_in_pages_send_strangers_to_login_with_next(client, world):
@@ -409,6 +584,12 @@ ODD = [
     pytest.param("anonymous", "GET", f"/tenders/{BIG_ID}", None, id="tender-big"),
     pytest.param("anonymous", "GET", "/api/v1/tenders/" + HUGE, None, id="api-tender-huge"),
     pytest.param("supervisor", "GET", f"/supervisor/tenders/{BIG_ID}", None, id="supervisor-big"),
+    pytest.param("anonymous", "GET", "/records/" + "x" * 300 + ".pdf", None, id="record-id-long"),
+    pytest.param("anonymous", "GET", "/records/%00%27%22.pdf", None, id="record-id-odd"),
+    pytest.param("admin", "POST", f"/admin/certificates/{BIG_ID}/revoke", lambda w, c: {"reason": "superseded"},
+                 id="admin-certificate-big"),
+    pytest.param("agent", "POST", "/account/signing", lambda w, c: {"pin": "x" * 5000, "pin_again": "x" * 5000},
+                 id="pin-huge"),
     pytest.param("admin", "POST", f"/admin/users/{BIG_ID}", lambda w, c: {"roles": ["agent"]}, id="admin-user-big"),
     pytest.param("admin", "POST", "/admin/users", lambda w, c: {
         "username": "newuser", "display_name": "新用户", "password": "long-password-1", "roles": ["agent"],
@@ -461,3 +642,11 @@ def test_api_creator_can_read_its_new_draft(client, session, clock, world):
     created = client.post("/api/v1/tenders", json=_tender_json(world, clock), headers=headers)
     assert created.status_code == 201
     assert client.get(created.headers["Location"], headers=headers).status_code == 200
+
+
+def test_api_refuses_a_non_agent_publisher_before_reading_the_pin(client, session, clock, world, ready_draft):
+    token = issue_api_token(session, world.users["tenderee"], "t", clock)
+    session.commit()
+    response = client.post(f"/api/v1/tenders/{ready_draft}/publish", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 403
+    assert _status(session, ready_draft) == "draft"

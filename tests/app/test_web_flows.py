@@ -12,7 +12,7 @@ from bidding.models import DocumentObtained, Tender
 from core.clock import to_shanghai
 from core.identity import Organisation
 from tests.app.helpers import login, post
-from tests.world import build_world, published_tender
+from tests.world import SIGNING_PIN, build_world, ensure_signing, published_tender
 
 
 @pytest.fixture
@@ -44,6 +44,8 @@ def _tender_form(people, clock, **overrides) -> dict:
 
 
 def test_agent_creates_uploads_and_publishes_through_the_pages(client, people, clock, session):
+    ensure_signing(session, clock, people)
+    session.commit()
     login(client, "agent")
     response = post(client, "/agency/tenders/new", _tender_form(people, clock))
     assert response.status_code == 302
@@ -53,10 +55,18 @@ def test_agent_creates_uploads_and_publishes_through_the_pages(client, people, c
     response = post(client, f"/agency/tenders/{tender.id}/documents",
                     {"title": "招标文件", "file": (io.BytesIO(b"%PDF-1.4 doc"), "doc.pdf")})
     assert response.status_code == 302
-    response = post(client, f"/agency/tenders/{tender.id}/publish", form_page=f"/agency/tenders/{tender.id}")
+    response = post(client, f"/agency/tenders/{tender.id}/publish", {"pin": "wrong-pin"},
+                    form_page=f"/agency/tenders/{tender.id}")
+    assert response.status_code == 401 and "签名口令不正确" in response.get_data(as_text=True)
+    session.refresh(tender)
+    assert tender.status == "draft"
+    response = post(client, f"/agency/tenders/{tender.id}/publish", {"pin": SIGNING_PIN},
+                    form_page=f"/agency/tenders/{tender.id}")
     assert response.status_code == 302
     page = client.get("/").get_data(as_text=True)
     assert "城市绿道工程" in page
+    notice = client.get(f"/tenders/{tender.id}").get_data(as_text=True)
+    assert "招标公告（电子签名 PDF）" in notice
 
 
 def test_short_deadline_comes_back_on_the_form_with_the_rule(client, people, clock, session):

@@ -12,7 +12,7 @@ from bidding import tenders
 from bidding.models import Tender
 from bidding.schemas import TenderInput, parse
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted, RuleViolation
-from tests.world import published_tender, tender_data, tender_input
+from tests.world import published_tender, signing, tender_data, tender_input
 
 
 def test_compulsory_tender_needs_twenty_days(session, clock, world):
@@ -115,7 +115,7 @@ def test_bidder_cannot_create_or_publish(session, clock, world, store):
         tenders.create_tender(session, clock, world.bidders[0], tender_input(world, clock))
     tender = tenders.create_tender(session, clock, world.agent, tender_input(world, clock))
     with pytest.raises(NotFound):  # a draft is invisible to bidders
-        tenders.publish_tender(session, clock, world.bidders[0], tender.id)
+        tenders.publish_tender(session, clock, world.bidders[0], tender.id, signing(store))
     assert tender.status == "draft"
 
 
@@ -126,10 +126,10 @@ def test_another_agency_cannot_see_a_draft(session, clock, world):
     assert tenders.get_tender(session, world.supervisor, tender.id).id == tender.id
 
 
-def test_publishing_needs_a_document(session, clock, world):
+def test_publishing_needs_a_document(session, clock, world, store):
     tender = tenders.create_tender(session, clock, world.agent, tender_input(world, clock))
     with pytest.raises(InvalidInput):
-        tenders.publish_tender(session, clock, world.agent, tender.id)
+        tenders.publish_tender(session, clock, world.agent, tender.id, signing(store))
 
 
 def test_publishing_rechecks_the_timeline_against_the_clock(session, clock, world, store):
@@ -139,7 +139,7 @@ def test_publishing_rechecks_the_timeline_against_the_clock(session, clock, worl
     session.commit()
     clock.advance(timedelta(days=6))  # documents would now go out 19 days before the deadline
     with pytest.raises(RuleViolation):
-        tenders.publish_tender(session, clock, world.agent, tender.id)
+        tenders.publish_tender(session, clock, world.agent, tender.id, signing(store))
 
 
 def test_published_tender_is_public_and_listed(session, clock, world, store):

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from sqlalchemy.orm import Session
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from core.clock import FrozenClock
-from tests.world import World
+from tests.world import World, ensure_signing
 
 CHROMIUM = Path(os.environ.get("SEALBID_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -39,8 +40,14 @@ def _unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser():
+    """One Chromium for the browser tests, stopped when they are done.
+
+    Not session-wide: while Playwright's sync API runs, its event loop counts as running in this thread,
+    so any later test that signs (pyHanko calls asyncio.run()) would fail with "cannot be called from a
+    running event loop".
+    """
     if not (CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)):
         _unavailable(f"Chromium not found at {CHROMIUM}")
     try:
@@ -67,8 +74,13 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(app: Flask, clock: FrozenClock, world: World) -> Iterator[LiveServer]:
-    """The `app` fixture's application (test database, tmp instance, frozen clock) on 127.0.0.1:<free port>."""
+def live_server(app: Flask, clock: FrozenClock, world: World, session: Session) -> Iterator[LiveServer]:
+    """The `app` fixture's application (test database, tmp instance, frozen clock) on 127.0.0.1:<free port>.
+
+    The platform CA is set up and the agent holds a signing certificate (PIN ``tests.world.SIGNING_PIN``).
+    """
+    ensure_signing(session, clock, world)
+    session.commit()
     server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import pytest
 
 from core.clock import to_shanghai
 from tests.e2e.conftest import LiveServer
-from tests.world import PASSWORD, pdf_bytes
+from tests.world import PASSWORD, SIGNING_PIN, pdf_bytes, published_tender
 
 pytestmark = pytest.mark.browser
 
@@ -70,9 +71,12 @@ def test_agent_publishes_a_tender_and_a_visitor_finds_it(live_server, new_page):
     assert page.url == manage_url
     assert page.get_by_role("link", name="招标文件").count() == 1
 
+    # Publishing signs the notice with the agent's certificate: the PIN unlocks the key.
+    page.fill("#publish-pin", SIGNING_PIN)
     with page.expect_navigation():
         page.click("#publish")
     assert re.search(r"/tenders/\d+$", page.url), page.content()
+    assert page.get_by_role("link", name="招标公告（电子签名 PDF）").count() == 1
     notice_path = page.url.removeprefix(server.url)
 
     # A stranger, with no session, finds the notice on the public list and opens it.
@@ -101,3 +105,34 @@ def test_language_link_switches_the_public_list_to_english(live_server, new_page
     assert page.get_by_role("link", name="中文").count() == 1
     page.goto(f"{live_server.url}/plans")
     assert page.locator("html").get_attribute("lang") == "en"
+
+
+def test_visitor_downloads_the_signed_notice_and_verifies_it(live_server, new_page, session):
+    server = live_server
+    # Signing runs pyHanko's asyncio.run(), which refuses to start inside Playwright's event loop: publish in
+    # a worker thread (this thread only waits, so the session is never used by two threads at once).
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        tender = worker.submit(published_tender, session, server.clock, server.app.extensions["sealbid"].store,
+                               server.world, title="签名公告浏览器测试", code="E2E-2026-002").result()
+
+    visitor = new_page()  # skips (fails in CI) without Chromium or Playwright, so import expect only now
+    from playwright.sync_api import expect
+
+    visitor.goto(f"{server.url}/tenders/{tender.id}")
+    link = visitor.get_by_role("link", name="招标公告（电子签名 PDF）")
+    expect(link).to_have_count(1)
+    href = link.get_attribute("href")
+    assert re.fullmatch(r"/records/[0-9a-f-]{36}\.pdf", href), href
+    download = visitor.request.get(server.url + href)
+    assert download.ok, download.status
+    assert download.headers["content-type"] == "application/pdf"
+    signed = download.body()
+    assert signed.startswith(b"%PDF-")
+
+    visitor.goto(f"{server.url}/records/verify")
+    visitor.locator("input[name=file]").set_input_files(
+        {"name": "notice.pdf", "mimeType": "application/pdf", "buffer": signed})
+    visitor.get_by_role("button", name="验证", exact=True).click()
+    # The upload goes through XHR and the answer replaces the page: wait for the verdict.
+    expect(visitor.locator("#verdict")).to_contain_text("验证通过")
+    expect(visitor.locator("#verdict")).to_have_class(re.compile(r"\bsuccess\b"))

@@ -81,9 +81,11 @@ def document() -> dict[str, Any]:
             },
             "/tenders/{tender_id}/publish": {
                 "post": {
-                    "summary": "Publish a draft tender (agent)",
+                    "summary": "Publish a draft tender (agent); the notice is signed with the agent's PIN",
                     "security": secured,
                     "parameters": [tender_id],
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["pin"], "properties": {"pin": {"type": "string"}}}}}},
                     "responses": {"200": {"description": "the published tender", **_json("TenderOut")},
                                   **_errors(400, 401, 403, 404, 409, 422)},
                 }

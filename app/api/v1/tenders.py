@@ -11,9 +11,10 @@ from app.api.v1 import api
 from app.api.v1.openapi import document as openapi_document
 from app.api.v1.schemas import TenderPage, detail, summary
 from app.errors import error_response
-from app.services import clock, db, store
+from app.services import clock, db, signing_settings, store
 from bidding import tenders
 from bidding.access import PUBLIC_STATUSES, require_role
+from bidding.notices import Signing
 from bidding.schemas import TenderInput, parse
 from core.actor import Actor, Role
 from core.errors import N_, InvalidInput
@@ -111,6 +112,12 @@ def upload_document(tender_id: int):
 @api.post("/tenders/<int:tender_id>/publish")
 @token_required
 def publish_tender(tender_id: int):
-    tender = tenders.publish_tender(db(), clock(), _actor(), tender_id)
+    """The body carries the agent's signing PIN: ``{"pin": "…"}``; the notice is signed with it."""
+    require_role(_actor(), Role.AGENT)
+    body = request.get_json(silent=True)
+    pin = body.get("pin") if isinstance(body, dict) else None
+    if not isinstance(pin, str):
+        raise InvalidInput(N_("请提供签名口令（pin）。"), field="pin")
+    tender = tenders.publish_tender(db(), clock(), _actor(), tender_id, Signing(signing_settings(), store(), pin))
     db().commit()
     return current_app.response_class(detail(tender).model_dump_json(), mimetype="application/json")

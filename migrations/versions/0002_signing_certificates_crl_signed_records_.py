@@ -1,8 +1,8 @@
-"""signing: certificates, signed records, ledger checkpoints
+"""signing: certificates, CRL, signed records, ledger checkpoints
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-25 11:45:53.175380
+Create Date: 2026-11-25 11:48:38.371983
 """
 
 from alembic import op
@@ -30,10 +30,13 @@ def upgrade() -> None:
     with op.batch_alter_table('ledger_checkpoint', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ledger_checkpoint_seq'), ['seq'], unique=False)
 
-    op.create_table('pki_crl_number',
+    op.create_table('pki_crl',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('value', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_pki_crl_number'))
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('der', sa.LargeBinary(), nullable=True),
+    sa.Column('issued_at', core.db.UTCDateTime(), nullable=True),
+    sa.Column('stale', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_pki_crl'))
     )
     op.create_table('signed_record',
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -87,7 +90,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_signed_record_kind'))
 
     op.drop_table('signed_record')
-    op.drop_table('pki_crl_number')
+    op.drop_table('pki_crl')
     with op.batch_alter_table('ledger_checkpoint', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ledger_checkpoint_seq'))
 
