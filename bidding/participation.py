@@ -106,19 +106,27 @@ def ask_question(session: Session, clock: Clock, actor: Actor, tender_id: int, b
     return question
 
 
+def _answer(session: Session, clock: Clock, actor: Actor, tender: Tender, row: Question | Objection | None,
+            answer: str, missing: str, answered: str) -> None:
+    """Record the manager's answer to a question or objection, once, on the ledger."""
+    if row is None or row.tender_id != tender.id:
+        raise NotFound(missing)
+    if row.answer is not None:
+        raise Conflict(answered)
+    row.answer = _text(answer, "answer")
+    row.answered_at = clock.now()
+    row.answered_by = actor.user_id
+    session.flush()
+    kind = "question" if isinstance(row, Question) else "objection"
+    ledger.append(session, clock, actor, f"{kind}.answer", kind, row.id, tender_id=tender.id)
+
+
 def answer_question(session: Session, clock: Clock, actor: Actor, tender_id: int, question_id: int,
                     answer: str) -> Question:
     tender = get_tender(session, actor, tender_id)
     require_manager(actor, tender)
     question = session.get(Question, question_id)
-    if question is None or question.tender_id != tender.id:
-        raise NotFound(N_("问题不存在。"))
-    if question.answer is not None:
-        raise Conflict(N_("该问题已答复。"))
-    question.answer = _text(answer, "answer")
-    question.answered_at = clock.now()
-    question.answered_by = actor.user_id
-    ledger.append(session, clock, actor, "question.answer", "question", question.id, tender_id=tender.id)
+    _answer(session, clock, actor, tender, question, answer, N_("问题不存在。"), N_("该问题已答复。"))
     return question
 
 
@@ -154,15 +162,7 @@ def answer_objection(session: Session, clock: Clock, actor: Actor, tender_id: in
     tender = get_tender(session, actor, tender_id)
     require_manager(actor, tender)
     objection = session.get(Objection, objection_id)
-    if objection is None or objection.tender_id != tender.id:
-        raise NotFound(N_("异议不存在。"))
-    if objection.answer is not None:
-        raise Conflict(N_("该异议已答复。"))
-    objection.answer = _text(answer, "answer")
-    objection.answered_at = clock.now()
-    objection.answered_by = actor.user_id
-    session.flush()
-    ledger.append(session, clock, actor, "objection.answer", "objection", objection.id, tender_id=tender.id)
+    _answer(session, clock, actor, tender, objection, answer, N_("异议不存在。"), N_("该异议已答复。"))
     if tender.status == "suspended" and not open_objections(session, tender.id):
         transition(session, clock, actor, tender, "suspended", tender.resume_status or "published", "tender.resume",
                    values={"resume_status": None})

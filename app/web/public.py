@@ -5,43 +5,21 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, session, url_for
 
 from app.auth import current_actor
+from app.listing import public_page
 from app.services import clock, db, store
 from bidding import notices, participation, tenders
 from bidding.access import PUBLIC_STATUSES, manages
 from bidding.lifecycle import STATUS_LABELS
-from bidding.schemas import CATEGORY_LABELS
 from core.actor import Role
 from signing import signed_records
 
 bp = Blueprint("public", __name__)
 
 
-# Deeper than this no person pages; larger numbers would overflow the database's OFFSET.
-MAX_PAGE = 100_000
-
-
-def _int_arg(name: str, default: int = 1) -> int:
-    try:
-        return min(MAX_PAGE, max(1, int(request.args.get(name, default))))
-    except ValueError:
-        return default
-
-
 @bp.get("/")
 def index():
-    category = request.args.get("category", "")
-    status = request.args.get("status", "")
-    page = tenders.public_tenders(
-        db(),
-        q=request.args.get("q", ""),
-        category=category if category in CATEGORY_LABELS else "",
-        region=request.args.get("region", ""),
-        status=status if status in PUBLIC_STATUSES else "",
-        page=_int_arg("page"),
-        per_page=current_app.config["PAGE_SIZE"],
-    )
     statuses = [s for s in STATUS_LABELS if s in PUBLIC_STATUSES]
-    return render_template("public/index.html", page=page, statuses=statuses)
+    return render_template("public/index.html", page=public_page(), statuses=statuses)
 
 
 @bp.get("/plans")

@@ -11,9 +11,10 @@ from app.api.v1 import api
 from app.api.v1.openapi import document as openapi_document
 from app.api.v1.schemas import TenderPage, detail, summary
 from app.errors import error_response
+from app.listing import public_page
 from app.services import clock, db, signing_settings, store
 from bidding import tenders
-from bidding.access import PUBLIC_STATUSES, require_role
+from bidding.access import require_role
 from bidding.notices import Signing
 from bidding.schemas import TenderInput, parse
 from core.actor import Actor, Role
@@ -54,13 +55,6 @@ def _json_body() -> dict:
     return body
 
 
-def _int_arg(name: str, default: int, upper: int) -> int:
-    try:
-        return min(upper, max(1, int(request.args.get(name, default))))
-    except ValueError:
-        return default
-
-
 @api.get("/openapi.json")
 def openapi():
     return jsonify(openapi_document())
@@ -68,12 +62,7 @@ def openapi():
 
 @api.get("/tenders")
 def list_tenders():
-    status = request.args.get("status", "")
-    page = tenders.public_tenders(
-        db(), q=request.args.get("q", ""), category=request.args.get("category", ""),
-        region=request.args.get("region", ""), status=status if status in PUBLIC_STATUSES else "",
-        page=_int_arg("page", 1, 100000), per_page=_int_arg("per_page", current_app.config["PAGE_SIZE"], 100),
-    )
+    page = public_page()
     body = TenderPage(items=[summary(t) for t in page.items], total=page.total, page=page.page, per_page=page.per_page)
     return current_app.response_class(body.model_dump_json(), mimetype="application/json")
 
