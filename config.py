@@ -29,6 +29,8 @@ class Config:
     MAX_CONTENT_LENGTH: int = int(os.environ.get("SEALBID_MAX_UPLOAD_BYTES", str(2 * 1024**3)))
     # Largest single tender document kept in the file store.
     MAX_DOCUMENT_BYTES: int = int(os.environ.get("SEALBID_MAX_DOCUMENT_BYTES", str(512 * 1024**2)))
+    # Largest sealed bid (envelope) accepted for one section.
+    MAX_BID_BYTES: int = int(os.environ.get("SEALBID_MAX_BID_BYTES", str(2 * 1024**3)))
     SESSION_COOKIE_HTTPONLY: bool = True
     SESSION_COOKIE_SAMESITE: str = "Lax"
     SESSION_COOKIE_SECURE: bool = _env_bool("SEALBID_SECURE_COOKIES", True)
@@ -46,6 +48,8 @@ class Config:
     SIGNING_PASSPHRASE: str | None = os.environ.get("SEALBID_SIGNING_PASSPHRASE")
     # Where people and validators reach the platform: the CRL address in every certificate.
     PUBLIC_URL: str = os.environ.get("SEALBID_PUBLIC_URL", "http://127.0.0.1:5000")
+    # How long bidders have to decrypt at the opening ([L], typically 30-60 minutes).
+    OPENING_DECRYPTION_MINUTES: int = int(os.environ.get("SEALBID_DECRYPTION_MINUTES", "30"))
     # How often the scheduler signs a ledger checkpoint (seconds).
     CHECKPOINT_INTERVAL_SECONDS: int = int(os.environ.get("SEALBID_CHECKPOINT_INTERVAL", "900"))
     TESTING: bool = False

@@ -58,12 +58,14 @@ def demo_load() -> None:
 
     services = current_app.extensions["sealbid"]
     with services.sessions() as session:
-        created = _cli_domain(lambda: load(session, services.clock, services.store, signing_settings()))
+        key_dir = Path(current_app.config["SEALBID_INSTANCE"]) / "demo-keys"
+        created = _cli_domain(lambda: load(session, services.clock, services.store, signing_settings(), key_dir))
         session.commit()
     click.echo("demo data loaded" if created else "demo data already present")
     click.echo(f"demo accounts (password for all: {ACCOUNTS.password}; signing PIN: {ACCOUNTS.signing_pin}):")
     for username, role, name in ACCOUNTS.rows:
         click.echo(f"  {username:<12} {role:<11} {name}")
+    click.echo(f"demo encryption key files (private, stay on the person's machine): {key_dir}")
 
 
 @ledger_cli.command("verify")

@@ -10,7 +10,9 @@ import io
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
@@ -18,7 +20,7 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bidding import parties, tenders
+from bidding import escrow, parties, tenders
 from bidding.notices import Signing
 from bidding.schemas import SectionInput, TenderInput
 from core import credit_code
@@ -26,7 +28,7 @@ from core.actor import Actor, OrgKind, Role
 from core.clock import Clock
 from core.files import FileStore
 from core.identity import Organisation, User, UserRole, hash_password
-from signing import ledger, pki
+from signing import encryption_keys, envelope, ledger, pki
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,26 @@ def _pdf(title: str, lines: list[str]) -> bytes:
     return buffer.getvalue()
 
 
-def load(session: Session, clock: Clock, store: FileStore, settings: pki.PlatformSettings) -> bool:
+ESCROW_HOLDERS = ("agent", "tenderee", "supervisor")
+
+
+def _encryption_keys(session: Session, clock: Clock, key_dir: Path, usernames: list[str]) -> dict[str, int]:
+    """Demo encryption key pairs: the public half registered, the private half written to a key file
+    in the instance folder, as a real person would keep it on their own machine."""
+    key_dir.mkdir(parents=True, exist_ok=True)
+    ids = {}
+    for username in usernames:
+        person = session.scalars(select(User).where(User.username == username)).one()
+        private = X25519PrivateKey.generate()
+        path = key_dir / f"{username}.pem"
+        path.write_bytes(envelope.private_key_pem(private))
+        path.chmod(0o600)
+        encryption_keys.register(session, clock, person.actor(), envelope.raw_public(private.public_key()))
+        ids[username] = person.id
+    return ids
+
+
+def load(session: Session, clock: Clock, store: FileStore, settings: pki.PlatformSettings, key_dir: Path) -> bool:
     if session.scalar(select(User.id).where(User.username == "admin")) is not None:
         return False
     now = clock.now()
@@ -108,11 +129,13 @@ def load(session: Session, clock: Clock, store: FileStore, settings: pki.Platfor
     user("expert1", "张评审", Role.EXPERT, experts_org)
     user("expert2", "陈评审", Role.EXPERT, experts_org)
     user("supervisor", "赵监督", Role.SUPERVISOR, centre)
-    for username in ("agent", "tenderee", "expert1", "expert2", "supervisor"):
+    for username in ("agent", "tenderee", "expert1", "expert2", "supervisor", "bidder1", "bidder2", "bidder3"):
         person = session.scalars(select(User).where(User.username == username)).one()
         pki.issue_person(session, clock, admin_actor, settings, person.id, person.display_name,
                          person.organisation.name if person.organisation else None, ACCOUNTS.signing_pin)
     agent_actor = agent.actor()
+    holder_ids = _encryption_keys(session, clock, key_dir,
+                                  [*ESCROW_HOLDERS, "bidder1", "bidder2", "bidder3"])
 
     projects = [
         ("HZ-2026-GC-0001", "城东快速路二期工程施工", "works", True, True, "浙江省杭州市",
@@ -137,6 +160,7 @@ def load(session: Session, clock: Clock, store: FileStore, settings: pki.Platfor
         tenders.add_document(session, clock, agent_actor, store, tender.id,
                              tenders.Upload("招标文件", f"{code}-招标文件.pdf", "application/pdf", io.BytesIO(body)),
                              max_bytes=len(body))
+        escrow.set_escrow(session, clock, agent_actor, tender.id, [holder_ids[n] for n in ESCROW_HOLDERS], 2)
         tenders.publish_tender(session, clock, agent_actor, tender.id, Signing(settings, store, ACCOUNTS.signing_pin))
     return True
 

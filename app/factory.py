@@ -65,11 +65,14 @@ def create_app(overrides: dict | None = None, clock: Clock | None = None) -> Fla
 
 
 class IdConverter(IntegerConverter):
-    """``<int:…>`` in URLs stops at the largest row id, so a huge number is a 404 rather than a database error."""
+    """``<int:…>`` beyond the largest row id names no row: it becomes 0, which every lookup answers with 404.
 
-    def __init__(self, url_map, *args, **kwargs) -> None:
-        kwargs.setdefault("max", MAX_ID)
-        super().__init__(url_map, *args, **kwargs)
+    (Refusing the match instead would turn some such URLs into 405s, as werkzeug then tries other rules.)
+    """
+
+    def to_python(self, value: str) -> int:
+        number = int(value)
+        return number if number <= MAX_ID else 0
 
 
 def _refuse_nul() -> None:
@@ -84,9 +87,9 @@ def _refuse_nul() -> None:
 
 def _blueprints(app: Flask) -> None:
     from app.api.v1 import api
-    from app.web import account, admin, agency, auth, bidder, public, records, supervisor
+    from app.web import account, admin, agency, auth, bidder, opening, public, records, supervisor
 
-    for module in (public, auth, account, records, agency, bidder, supervisor, admin):
+    for module in (public, auth, account, records, agency, bidder, opening, supervisor, admin):
         app.register_blueprint(module.bp)
     csrf.exempt(api)
     csrf.exempt("app.web.records.timestamp")  # a protocol endpoint for machines, not a form

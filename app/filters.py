@@ -10,6 +10,7 @@ from flask_babel import get_locale, gettext
 
 from app.auth import current_actor, current_user
 from app.services import clock
+from bidding.bids import BID_STATUS_LABELS
 from bidding.lifecycle import STATUS_LABELS
 from bidding.parties import ORG_KIND_LABELS, ORG_STATUS_LABELS, ROLE_LABELS
 from bidding.schemas import AMENDMENT_LABELS, CATEGORY_LABELS, EVALUATION_LABELS, METHOD_LABELS
@@ -25,6 +26,7 @@ LABELS = {
     "org_kind": ORG_KIND_LABELS,
     "org_status": ORG_STATUS_LABELS,
     "role": ROLE_LABELS,
+    "bid_status": BID_STATUS_LABELS,
 }
 
 

@@ -7,24 +7,36 @@ catches up on the next tick.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from app.services import platform_settings
-from bidding.tenders import close_due_tenders
+from bidding.bids import close_due_tenders
+from bidding.opening import close_decryption_windows, start_due_openings
 from signing import checkpoints, pki
 
 log = logging.getLogger(__name__)
 
 
 def tick(app: Flask) -> list[int]:
-    """One pass over every due transition; returns the tenders it closed."""
+    """One pass over every due transition; returns the tenders it closed.
+
+    Each step commits on its own, so a failure in one does not hold back the others.
+    """
     services = app.extensions["sealbid"]
+    window = timedelta(minutes=app.config["OPENING_DECRYPTION_MINUTES"])
     with services.sessions() as session:
         closed = close_due_tenders(session, services.clock)
         session.commit()
+        opened = start_due_openings(session, services.clock, window)
+        session.commit()
+        close_decryption_windows(session, services.clock)
+        session.commit()
+    if opened:
+        log.info("opening started on tenders %s", opened)
     if closed:
         log.info("closed bidding on tenders %s", closed)
     return closed

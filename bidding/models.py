@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Integer, LargeBinary, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UTCDateTime
@@ -73,6 +73,11 @@ class Tender(Base):
     )
     documents: Mapped[list[TenderDocument]] = relationship(order_by="TenderDocument.id", cascade="all, delete-orphan")
     amendments: Mapped[list[Amendment]] = relationship(order_by="Amendment.number", cascade="all, delete-orphan")
+    escrow_k: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    decryption_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    escrow_holders: Mapped[list[EscrowHolder]] = relationship(order_by="EscrowHolder.key_id",
+                                                              cascade="all, delete-orphan")
 
 
 class Section(Base):
@@ -89,6 +94,8 @@ class Section(Base):
     bond_waived: Mapped[bool] = mapped_column(Boolean, default=False)
     bond_amount: Mapped[Decimal | None] = mapped_column(MONEY, nullable=True)
     evaluation_method: Mapped[str] = mapped_column(String(30))
+    # open -> failed (流标, fewer than 3 bids at the deadline, 条例第44条) | proceeding
+    status: Mapped[str] = mapped_column(String(20), default="open")
 
     tender: Mapped[Tender] = relationship(back_populates="sections")
 
@@ -164,6 +171,119 @@ class Objection(Base):
     """异议 to the tender documents (条例第22条): the tender pauses until it is answered."""
 
     __tablename__ = "objection"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)
+    bidder_org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    body: Mapped[str] = mapped_column(Text)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+
+    bidder: Mapped[Organisation] = relationship()
+
+
+class EscrowHolder(Base):
+    """One of the tender's opening-escrow key holders (DESIGN.md section 3), fixed at publication."""
+
+    __tablename__ = "escrow_holder"
+    __table_args__ = (UniqueConstraint("tender_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    key_id: Mapped[str] = mapped_column(String(64))
+    public_raw: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Bid(Base):
+    """A bidder's current bid for a section: the sealed envelope in the file store, never plaintext."""
+
+    __tablename__ = "bid"
+    __table_args__ = (UniqueConstraint("section_id", "bidder_org_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("section.id", ondelete="CASCADE"), index=True)
+    bidder_org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    # submitted | withdrawn (before the deadline) | decrypted | undecrypted (window passed) |
+    # revoked (撤销: the bidder's own failure) | withdrawn_at_opening (撤回: failure not the bidder's)
+    status: Mapped[str] = mapped_column(String(24), default="submitted")
+    envelope_sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    receipt_record_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    decrypted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    decrypted_via: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    bid_form: Mapped[str | None] = mapped_column(Text, nullable=True)
+    failure_fault: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    failure_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    bidder: Mapped[Organisation] = relationship()
+    section: Mapped[Section] = relationship()
+    files: Mapped[list[BidFile]] = relationship(order_by="BidFile.id", cascade="all, delete-orphan")
+    submissions: Mapped[list[BidSubmission]] = relationship(order_by="BidSubmission.id", cascade="all, delete-orphan")
+
+
+class BidSubmission(Base):
+    """Every upload, replacement and withdrawal, kept: the bid's history and the rigging signals."""
+
+    __tablename__ = "bid_submission"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bid_id: Mapped[int] = mapped_column(ForeignKey("bid.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(20))
+    envelope_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    source_ip: Mapped[str] = mapped_column(String(64), default="")
+    client_fingerprint: Mapped[str] = mapped_column(String(200), default="")
+    bidder_signature: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    receipt_record_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    ledger_seq: Mapped[int] = mapped_column(Integer)
+
+
+class BidFile(Base):
+    """A decrypted bid document, checked against the sealed manifest; stored after the opening only."""
+
+    __tablename__ = "bid_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bid_id: Mapped[int] = mapped_column(ForeignKey("bid.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+
+
+class EscrowRecovery(Base):
+    """Opening a bid through the escrow after a failure not caused by the bidder (电子办法第31条).
+
+    The holders peel the nested wrap one after another on their own machines; the platform only
+    ever holds the still-wrapped layer in between. A supervisor must approve before the last layer
+    may be used.
+    """
+
+    __tablename__ = "escrow_recovery"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bid_id: Mapped[int] = mapped_column(ForeignKey("bid.id", ondelete="CASCADE"), unique=True)
+    reason: Mapped[str] = mapped_column(Text)
+    requested_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    holders: Mapped[str] = mapped_column(String(1000))
+    peeled: Mapped[int] = mapped_column(Integer, default=0)
+    layer: Mapped[bytes] = mapped_column(LargeBinary)
+    approved_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class OpeningObjection(Base):
+    """开标异议: raised on the spot at the opening and answered on the spot (条例第44条)."""
+
+    __tablename__ = "opening_objection"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)

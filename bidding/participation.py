@@ -19,7 +19,7 @@ from signing import ledger
 MAX_TEXT = 5000
 
 
-def _approved_bidder(session: Session, actor: Actor) -> Organisation:
+def approved_bidder(session: Session, actor: Actor) -> Organisation:
     require_role(actor, Role.BIDDER)
     org = session.get(Organisation, actor.org_id) if actor.org_id else None
     if org is None or org.status != "approved":
@@ -45,7 +45,7 @@ def obtained(session: Session, tender_id: int, org_id: int | None) -> DocumentOb
 def obtain_documents(session: Session, clock: Clock, actor: Actor, tender_id: int) -> DocumentObtained:
     """获取招标文件 within the sale period (条例第16条); recorded once per bidder."""
     tender = get_tender(session, actor, tender_id)
-    org = _approved_bidder(session, actor)
+    org = approved_bidder(session, actor)
     existing = obtained(session, tender.id, org.id)
     if existing:
         return existing
@@ -92,7 +92,7 @@ def obtainers(session: Session, clock: Clock, actor: Actor, tender_id: int) -> l
 
 def ask_question(session: Session, clock: Clock, actor: Actor, tender_id: int, body: str) -> Question:
     tender = get_tender(session, actor, tender_id)
-    org = _approved_bidder(session, actor)
+    org = approved_bidder(session, actor)
     if not obtained(session, tender.id, org.id):
         raise NotPermitted(N_("请先获取招标文件。"))
     if tender.status != "published":
@@ -140,7 +140,7 @@ def questions(session: Session, tender: Tender, *, answered_only: bool) -> list[
 def raise_objection(session: Session, clock: Clock, actor: Actor, tender_id: int, body: str) -> Objection:
     """异议 to the documents (条例第22条): the tender is suspended until the answer (T8)."""
     tender = get_tender(session, actor, tender_id)
-    org = _approved_bidder(session, actor)
+    org = approved_bidder(session, actor)
     if not obtained(session, tender.id, org.id):
         raise NotPermitted(N_("请先获取招标文件。"))
     if tender.status not in {"published", "suspended"}:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bidding import rules
 from bidding.access import PUBLIC_STATUSES, require_manager, require_role, require_visible
+from bidding.escrow import require_escrow
 from bidding.lifecycle import transition
 from bidding.models import Amendment, Section, Tender, TenderDocument, TenderPlan
 from bidding.notices import Signing, sign_notice
@@ -228,6 +229,7 @@ def publish_tender(session: Session, clock: Clock, actor: Actor, tender_id: int,
         raise Conflict(N_("招标项目已发布。"))
     if not tender.documents:
         raise InvalidInput(N_("发布前请至少上传一份招标文件。"))
+    require_escrow(tender)
     data = tender_input(tender)
     rules.check_method(data)
     rules.check_timeline(data, clock.now(), publishing=True)
@@ -283,22 +285,6 @@ def amend_tender(session: Session, clock: Clock, actor: Actor, store: FileStore,
     for upload in uploads:
         _store(session, clock, actor, store, tender, upload, max_bytes, amendment)
     return amendment
-
-
-def close_due_tenders(session: Session, clock: Clock) -> list[int]:
-    """投标截止: every published tender whose deadline has passed stops taking bids.
-
-    Called by the scheduler; safe to call twice or from two processes (the transition is
-    conditional). Suspended tenders wait until their suspension ends.
-    """
-    now = clock.now()
-    due = session.scalars(select(Tender).where(Tender.status == "published", Tender.bid_deadline <= now)).all()
-    closed = []
-    for tender in due:
-        if transition(session, clock, Actor.system(), tender, "published", "closed", "tender.close",
-                      note={"bid_deadline": tender.bid_deadline}):
-            closed.append(tender.id)
-    return closed
 
 
 # --- lists ------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from alembic import context
 import bidding.models  # noqa: F401  (each import registers its tables on the metadata)
 import core.identity  # noqa: F401
 import signing.checkpoints
+import signing.encryption_keys
 import signing.ledger
 import signing.pki
 import signing.signed_records  # noqa: F401

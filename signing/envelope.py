@@ -31,6 +31,8 @@ CHUNK_SIZE = 64 * 1024
 MAX_CHUNK_SIZE = 16 * 1024 * 1024
 MAX_HEADER = 1024 * 1024
 TAG = 16
+# Each escrow layer adds an HPKE encapsulated key (32 bytes) and an AEAD tag (16 bytes).
+WRAP_OVERHEAD = 32 + TAG
 HPKE_NAME = "X25519-HKDF-SHA256-AES-256-GCM"
 SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
 MAX_SUBSETS = 256
@@ -69,9 +71,15 @@ def raw_public(public_key: X25519PublicKey) -> bytes:
 
 
 def load_public(raw: bytes) -> X25519PublicKey:
+    """A usable X25519 public key; a low-order point (e.g. all zeros) would make every seal to it fail."""
     if len(raw) != 32:
         raise InvalidInput(N_("加密公钥格式不正确（应为 32 字节 X25519 公钥）。"), field="public_key")
-    return X25519PublicKey.from_public_bytes(raw)
+    key = X25519PublicKey.from_public_bytes(raw)
+    try:
+        X25519PrivateKey.generate().exchange(key)
+    except ValueError as exc:
+        raise InvalidInput(N_("加密公钥格式不正确（应为 32 字节 X25519 公钥）。"), field="public_key") from exc
+    return key
 
 
 def private_key_pem(private_key: X25519PrivateKey) -> bytes:

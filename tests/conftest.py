@@ -4,16 +4,23 @@ server named by TEST_DATABASE_URL; every test starts from empty tables and a fro
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from flask import Flask
 from sqlalchemy import text
+from sqlalchemy.orm import Session
+from werkzeug.serving import BaseWSGIServer, make_server
 
 import bidding.models  # noqa: F401  (registers the tables for the clean-up below)
 import core.identity
 import signing.checkpoints
+import signing.encryption_keys
 import signing.ledger
 import signing.pin
 import signing.pki
@@ -23,7 +30,7 @@ from app.factory import create_app
 from core.clock import SHANGHAI, FrozenClock
 from core.db import Base, make_engine, make_session_factory
 from core.files import LocalFileStore
-from tests.world import SIGNING, World, build_world
+from tests.world import ESCROW_HOLDERS, SIGNING, World, build_world, encryption_key, ensure_signing
 
 # A Monday morning in Beijing; tests move the clock from here.
 START = datetime(2026, 3, 2, 9, 0, tzinfo=SHANGHAI)
@@ -119,3 +126,33 @@ def client(app):
 @pytest.fixture
 def files_dir(tmp_path) -> Path:
     return tmp_path
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: Flask
+    clock: FrozenClock
+    world: World
+
+
+@pytest.fixture
+def live_server(app: Flask, clock: FrozenClock, world: World, session: Session) -> Iterator[LiveServer]:
+    """The `app` fixture's application (test database, tmp instance, frozen clock) on 127.0.0.1:<free port>.
+
+    The platform CA is set up, the agent holds a signing certificate (PIN ``tests.world.SIGNING_PIN``) and the
+    escrow holders (``tests.world.ESCROW_HOLDERS``) have registered encryption keys.
+    """
+    ensure_signing(session, clock, world)
+    for name in ESCROW_HOLDERS:
+        encryption_key(session, clock, world, name)
+    session.commit()
+    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app, clock=clock, world=world)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from sqlalchemy.orm import Session
 
 from app.demo import demo_code
-from bidding import parties, tenders
+from bidding import escrow, parties, tenders
 from bidding.models import Tender
 from bidding.notices import Signing
 from bidding.schemas import SectionInput, TenderInput
@@ -19,7 +20,7 @@ from core.actor import Actor, OrgKind, Role
 from core.clock import Clock
 from core.files import FileStore
 from core.identity import User, UserRole, hash_password
-from signing import pki
+from signing import encryption_keys, envelope, pki
 
 PASSWORD = "correct-horse-battery"
 
@@ -35,6 +36,7 @@ class World:
     other_agent: Actor
     tenderee_org_id: int
     users: dict[str, User]
+    encryption_keys: dict[str, X25519PrivateKey] = field(default_factory=dict)
 
 
 def build_world(session: Session, clock: Clock) -> World:
@@ -127,11 +129,33 @@ def signing(store: FileStore, pin: str = SIGNING_PIN) -> Signing:
     return Signing(SIGNING, store, pin)
 
 
-def published_tender(session: Session, clock: Clock, store: FileStore, world: World, **overrides: Any) -> Tender:
+ESCROW_HOLDERS = ("agent", "tenderee", "supervisor")
+
+
+def encryption_key(session: Session, clock: Clock, world: World, username: str) -> X25519PrivateKey:
+    """The user's encryption key pair, registered with the platform once; the private half stays with the test."""
+    user = world.users[username]
+    if username not in world.encryption_keys:
+        private = X25519PrivateKey.generate()
+        encryption_keys.register(session, clock, user.actor(), envelope.raw_public(private.public_key()))
+        world.encryption_keys[username] = private
+    return world.encryption_keys[username]
+
+
+def draft_with_escrow(session: Session, clock: Clock, store: FileStore, world: World, **overrides: Any) -> Tender:
+    """A draft ready to publish: one document, and a 2-of-3 escrow of agent, tenderee and supervisor."""
     ensure_signing(session, clock, world)
     tender = tenders.create_tender(session, clock, world.agent, tender_input(world, clock, **overrides))
     tenders.add_document(session, clock, world.agent, store, tender.id,
                          tenders.Upload("招标文件", "doc.pdf", "application/pdf", io.BytesIO(pdf_bytes())), 10**6)
+    for name in ESCROW_HOLDERS:
+        encryption_key(session, clock, world, name)
+    escrow.set_escrow(session, clock, world.agent, tender.id, [world.users[n].id for n in ESCROW_HOLDERS], 2)
+    return tender
+
+
+def published_tender(session: Session, clock: Clock, store: FileStore, world: World, **overrides: Any) -> Tender:
+    tender = draft_with_escrow(session, clock, store, world, **overrides)
     tenders.publish_tender(session, clock, world.agent, tender.id, signing(store))
     session.commit()
     return tender

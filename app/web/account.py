@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
@@ -9,14 +12,35 @@ from app.auth import current_actor, current_user, login_required
 from app.services import clock, db, signing_settings
 from app.web.forms import attempt
 from core.errors import N_, InvalidInput
-from signing import pki
+from signing import encryption_keys, pki
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
 def _page():
     user = current_user()
-    return render_template("account/signing.html", certificate=pki.person_certificate(db(), user.id))
+    return render_template("account/signing.html", certificate=pki.person_certificate(db(), user.id),
+                           encryption_key=encryption_keys.current(db(), user.id))
+
+
+@bp.post("/encryption-key")
+@login_required()
+def register_encryption_key():
+    """Only the public half is sent: the browser or the bidder client keeps the private key file."""
+
+    def action():
+        value = request.form.get("public_key", "").strip()
+        try:
+            raw = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise InvalidInput(N_("请提供 base64 编码的公钥。"), field="public_key") from exc
+        return encryption_keys.register(db(), clock(), current_actor(), raw)
+
+    def done(row):
+        flash(gettext("加密公钥已登记（%(id)s）。", id=row.key_id[:16]), "success")
+        return redirect(url_for("account.signing"))
+
+    return attempt(action, done, _page)
 
 
 @bp.get("/signing")

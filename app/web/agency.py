@@ -12,7 +12,7 @@ from app.auth import current_actor, login_required
 from app.services import clock, db, signing_settings, store
 from app.web.forms import attempt, checkbox, local_datetime, optional, text, uploads
 from app.web.public import render_tender
-from bidding import participation, parties, tenders
+from bidding import escrow, participation, parties, tenders
 from bidding.access import manages
 from bidding.notices import Signing
 from bidding.rules import amendment_needs_new_deadline
@@ -152,6 +152,7 @@ def _manage_page(tender_id: int):
         amendment_moves_deadline=amendment_needs_new_deadline(now, tender.bid_deadline),
         open_questions=[q for q in participation.questions(db(), tender, answered_only=False) if q.answer is None],
         open_objections=participation.open_objections(db(), tender.id),
+        escrow_candidates=escrow.candidates(db(), tender) if tender.status == "draft" else [],
         max_mb=current_app.config["MAX_DOCUMENT_BYTES"] // (1024 * 1024),
     )
 
@@ -174,6 +175,21 @@ def upload_document(tender_id: int):
 
     def done(docs):
         flash(gettext("已上传 %(n)s 个文件。", n=len(docs)), "success")
+        return redirect(url_for("agency.manage", tender_id=tender_id))
+
+    return attempt(action, done, lambda: _manage_page(tender_id))
+
+
+@bp.post("/tenders/<int:tender_id>/escrow")
+@login_required(Role.AGENT, Role.TENDEREE)
+def set_escrow(tender_id: int):
+    def action():
+        holders = [int(v) for v in request.form.getlist("holders") if v.isdigit() and len(v) < 10]
+        k = text("k")
+        return escrow.set_escrow(db(), clock(), current_actor(), tender_id, holders, int(k) if k.isdigit() else 0)
+
+    def done(_tender):
+        flash(gettext("开标密钥托管人已设定。"), "success")
         return redirect(url_for("agency.manage", tender_id=tender_id))
 
     return attempt(action, done, lambda: _manage_page(tender_id))

@@ -10,7 +10,7 @@ from app.auth import current_actor, login_required
 from app.services import clock, db
 from app.web.forms import attempt, text
 from app.web.public import render_tender
-from bidding import participation
+from bidding import bids, participation
 from bidding.models import DocumentObtained, Tender
 from core.actor import Role
 from core.identity import Organisation
@@ -29,7 +29,7 @@ def dashboard():
         .order_by(Tender.bid_deadline)
     ).all()
     org = db().get(Organisation, actor.org_id) if actor.org_id else None
-    return render_template("bidder/dashboard.html", rows=rows, org=org)
+    return render_template("bidder/dashboard.html", rows=rows, org=org, bids=bids.bids_of(db(), actor))
 
 
 @bp.post("/tenders/<int:tender_id>/obtain")

@@ -6,7 +6,7 @@ from flask import Blueprint, render_template
 
 from app.auth import current_actor, login_required
 from app.services import clock, db
-from bidding import participation, tenders
+from bidding import participation, tenders, trail
 from core.actor import Role
 from signing import ledger
 
@@ -27,7 +27,7 @@ def tender(tender_id: int):
     return render_template(
         "supervisor/tender.html",
         tender=item,
-        entries=list(ledger.entries(db(), tender_id=item.id)),
+        entries=trail.tender_trail(db(), actor, item),
         obtainers=participation.obtainers(db(), clock(), actor, item.id),
         chain=ledger.verify(db()),
     )

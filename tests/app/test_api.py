@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import timedelta
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from core.identity import issue_api_token
-from tests.world import SIGNING_PIN, build_world, ensure_signing, published_tender, tender_data
+from signing import envelope
+from tests.world import ESCROW_HOLDERS, SIGNING_PIN, build_world, ensure_signing, published_tender, tender_data
 
 
 @pytest.fixture
@@ -48,6 +51,19 @@ def test_agent_creates_uploads_and_publishes(client, people, clock, session):
     upload = client.post(f"/api/v1/tenders/{tender_id}/documents?filename=doc.pdf&title=招标文件",
                          data=b"%PDF-1.4 api", headers={**headers, "Content-Type": "application/pdf"})
     assert upload.status_code == 201
+    assert client.post(f"/api/v1/tenders/{tender_id}/publish", json={"pin": SIGNING_PIN},
+                       headers=headers).status_code == 409  # no escrow yet
+    holders = []
+    for name in ESCROW_HOLDERS:
+        key = X25519PrivateKey.generate()
+        registered = client.post("/api/v1/keys/encryption", headers=_token(session, clock, people, name),
+                                 json={"public_key": base64.b64encode(envelope.raw_public(key.public_key())).decode()})
+        assert registered.status_code == 201
+        holders.append(people.users[name].id)
+    assert client.put(f"/api/v1/tenders/{tender_id}/escrow", json={"holders": holders[:1], "k": 1},
+                      headers=headers).status_code == 400
+    escrow = client.put(f"/api/v1/tenders/{tender_id}/escrow", json={"holders": holders, "k": 2}, headers=headers)
+    assert escrow.status_code == 200 and len(escrow.get_json()["holders"]) == 3
     assert client.post(f"/api/v1/tenders/{tender_id}/publish", headers=headers).status_code == 400  # no PIN
     wrong = client.post(f"/api/v1/tenders/{tender_id}/publish", json={"pin": "999999"}, headers=headers)
     assert wrong.status_code == 401 and wrong.get_json()["error"]["code"] == "authentication_failed"

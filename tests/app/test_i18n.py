@@ -117,14 +117,23 @@ def _data_strings(session) -> list[str]:
 
 
 def test_every_page_in_english_has_no_untranslated_chinese(client, app, world, session, clock):
+    """With a sealed bid in: bidder1's page lists it; the draft's page offers the escrow holders."""
+    from bidding import participation
     from tests.app.helpers import logout
-    from tests.world import published_tender, tender_input
+    from tests.bidding.sealing import sealed, submit
+    from tests.world import encryption_key, ensure_signing, published_tender, tender_input
 
-    tender = published_tender(session, clock, app.extensions["sealbid"].store, world)
+    store = app.extensions["sealbid"].store
+    tender = published_tender(session, clock, store, world)
     draft = tenders.create_tender(session, clock, world.agent, tender_input(world, clock, code="BJ-2026-EN"))
-    session.commit()
+    clock.advance(timedelta(hours=2))
+    participation.obtain_documents(session, clock, world.bidders[0], tender.id)
+    ensure_signing(session, clock, world, "bidder1")
+    encryption_key(session, clock, world, "bidder1")
+    submit(session, clock, store, world, tender, sealed(session, world, tender))
     data = _data_strings(session)
     _english(client)
+    problems = []
     for username, paths in ENGLISH_PAGES.items():
         if username:
             login(client, username)
@@ -133,9 +142,14 @@ def test_every_page_in_english_has_no_untranslated_chinese(client, app, world, s
             response = client.get(path)
             assert response.status_code == 200, path
             leftover = _untranslated(response, data)
-            assert not leftover, f"{username or 'anonymous'} {path}: untranslated {leftover}"
+            if leftover:
+                problems.append(f"{username or 'anonymous'} {path}: untranslated {leftover}")
+            title = re.search(r"<title>(.*?)</title>", response.get_data(as_text=True), re.S).group(1)
+            if "<" in title:  # page content put into the title block is never shown
+                problems.append(f"{username or 'anonymous'} {path}: markup in <title>: {title[:80]!r}")
         if username:
             logout(client)
+    assert not problems, "\n".join(problems)
 
 
 def test_signature_check_in_english(client, app, world, session, clock):
@@ -158,6 +172,34 @@ def test_signature_check_in_english(client, app, world, session, clock):
     assert response.status_code == 422
     assert "Verification failed." in response.get_data(as_text=True)
     assert not _untranslated(response, data)
+
+
+def test_sealed_bid_refusals_in_english(client, app, world, session, clock):
+    """Publishing without escrow, a bad public key, a bid that is not the caller's: refused in English."""
+    from tests.world import ensure_signing, pdf_bytes, tender_input
+
+    ensure_signing(session, clock, world)
+    draft = tenders.create_tender(session, clock, world.agent, tender_input(world, clock, code="BJ-2026-EN"))
+    tenders.add_document(session, clock, world.agent, app.extensions["sealbid"].store, draft.id,
+                         tenders.Upload("招标文件", "doc.pdf", "application/pdf", io.BytesIO(pdf_bytes())), 10**6)
+    token = issue_api_token(session, world.users["bidder1"], "test", clock)
+    session.commit()
+    _english(client)
+    login(client, "agent")
+    response = post(client, f"/agency/tenders/{draft.id}/publish", {"pin": "135790"},
+                    form_page=f"/agency/tenders/{draft.id}")
+    assert response.status_code == 409
+    assert _flashes(response.get_data(as_text=True)) == ["This tender has no opening key holders yet."]
+    response = post(client, "/account/encryption-key", {"public_key": "not base64!"}, form_page="/account/signing")
+    assert response.status_code == 400
+    assert _flashes(response.get_data(as_text=True)) == ["Please provide the public key in base64."]
+    headers = {"Authorization": f"Bearer {token}"}
+    response = client.get("/api/v1/bids/999999?lang=en", headers=headers)
+    assert response.get_json() == {"error": {"code": "not_found", "message": "Bid not found."}}
+    response = client.post("/api/v1/keys/encryption?lang=en", json={"public_key": "AAAA"}, headers=headers)
+    assert response.status_code == 400
+    message = response.get_json()["error"]["message"]
+    assert message == "The encryption public key is malformed (expected a 32-byte X25519 public key)."
 
 
 def test_signing_refusals_in_english(client, app, world, session, clock):

@@ -1,4 +1,4 @@
-"""The permission matrix (DESIGN.md section 6): every route, every role, GET and POST as the route allows.
+"""The permission matrix (DESIGN.md section 6): every route, every role, every method the route allows.
 
 Every rule in ``app.url_map`` must be classified in ``CASES``; a new route fails
 ``test_every_route_is_classified`` until its expected answers per role are written down here.
@@ -6,34 +6,57 @@ Every rule in ``app.url_map`` must be classified in ``CASES``; a new route fails
 Answer classes: anonymous on a protected page is sent to /login (302); a role without access gets 403
 (or 404 where the tender itself is hidden from it); an allowed role never gets 401/403; nobody ever
 gets a 5xx.
+
+A real sealed bid (bidder1's) is in the world: before the opening it exists only for its own bidder.
+No answer to anyone else carries its envelope hash or its receipt's id (``test_permission_matrix`` and
+``test_nobody_reads_a_bid_early``).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import html
 import io
+import itertools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 import pytest
 from asn1crypto import tsp
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+from flask import url_for
 from sqlalchemy import func, select
 
-from bidding import notices, tenders
-from bidding.models import Tender, TenderPlan
+from bidding import bids, escrow, notices, participation, tenders
+from bidding.models import Bid, Tender, TenderPlan
 from core.clock import SHANGHAI
 from core.identity import issue_api_token
-from signing import pki, signed_records
+from signing import encryption_keys, envelope, pki, signed_records
 from signing.ledger import LedgerEntry
 from tests.app.helpers import csrf, login, post
-from tests.world import SIGNING_PIN, ensure_signing, pdf_bytes, published_tender, tender_data, tender_input
+from tests.bidding.sealing import sealed
+from tests.world import (
+    ESCROW_HOLDERS,
+    SIGNING,
+    SIGNING_PIN,
+    draft_with_escrow,
+    encryption_key,
+    ensure_signing,
+    pdf_bytes,
+    published_tender,
+    tender_data,
+    tender_input,
+)
 
-ROLES = ("anonymous", "admin", "agent", "tenderee", "bidder", "expert", "supervisor", "agent2")
-USERNAMES = {"admin": "admin", "agent": "agent", "tenderee": "tenderee", "bidder": "bidder1", "expert": "expert",
-             "supervisor": "supervisor", "agent2": "agent2"}
+# "bidder" (bidder1) holds the sealed bid; "bidder2" is another approved bidder of the same tender.
+ROLES = ("anonymous", "admin", "agent", "tenderee", "bidder", "bidder2", "expert", "supervisor", "agent2")
+USERNAMES = {"admin": "admin", "agent": "agent", "tenderee": "tenderee", "bidder": "bidder1", "bidder2": "bidder2",
+             "expert": "expert", "supervisor": "supervisor", "agent2": "agent2"}
 CSRF_MESSAGE = "表单已过期或缺少安全令牌，请返回刷新页面后重试。"
 
 # Expected answers.
@@ -73,13 +96,16 @@ class Case:
     endpoint: str
     method: str
     # formatted with the objects: {published}, {draft}, {api_draft}, {document}, {other_org}, {other_user},
-    # {notice} (the published tender's signed notice), {draft_record} (a record of the draft), {certificate}
+    # {notice} (the published tender's signed notice), {draft_record} (a record of the draft), {certificate},
+    # {bid} (bidder1's sealed bid on the published tender) and {receipt} (its receipt's record id)
     path: str
     expect: dict[str, Any]
     data: Callable[[dict[str, Any]], dict[str, Any]] | None = field(default=None, compare=False)
     json: Callable[[dict[str, Any]], Any] | None = field(default=None, compare=False)
-    raw: bytes | None = None  # a raw request body (with ``content_type``) instead of a form or JSON
+    # a raw request body (with ``content_type``) instead of a form or JSON; a callable gets the objects
+    raw: bytes | Callable[[dict[str, Any]], bytes] | None = field(default=None, compare=False)
     content_type: str = "application/pdf"
+    headers: tuple[tuple[str, str], ...] = ()
     last: bool = False  # run after everything else (signing out)
 
     @property
@@ -113,15 +139,45 @@ def _unsigned_pdf(_objects: dict[str, Any]) -> dict[str, Any]:
     return {"file": (io.BytesIO(pdf_bytes("未签名")), "plain.pdf", "application/pdf")}
 
 
+def _new_public_key() -> str:
+    """A fresh X25519 public key, base64 of its 32 raw bytes, as the bidder client or the browser sends it."""
+    return base64.b64encode(envelope.raw_public(X25519PrivateKey.generate().public_key())).decode()
+
+
+def _key_form(_objects: dict[str, Any]) -> dict[str, Any]:
+    return {"public_key": _new_public_key()}
+
+
+def _key_json(_objects: dict[str, Any]) -> dict[str, Any]:
+    return {"public_key": _new_public_key()}
+
+
+SHORT_KEY = base64.b64encode(b"\x01" * 31).decode()  # base64, but not 32 bytes
+
+
+def _escrow_form(objects: dict[str, Any], k: int = 2, holders: str = "holders") -> dict[str, Any]:
+    return {"holders": [str(i) for i in objects[holders]], "k": str(k)}
+
+
+def _escrow_json(objects: dict[str, Any], k: int = 2, holders: str = "holders") -> dict[str, Any]:
+    return {"holders": objects[holders], "k": k}
+
+
+PIN_HEADER = (("X-Sealbid-Pin", SIGNING_PIN),)
+ENVELOPE = "application/octet-stream"
+
+
 MANAGERS = ("agent", "tenderee")
+BIDDERS = ("bidder", "bidder2")
 CASES: list[Case] = [
     # --- public ---
     Case("public.index", "GET", "/", every(200)),
     Case("public.plans", "GET", "/plans", every(200)),
     Case("public.tender", "GET", "/tenders/{published}", every(200)),
     Case("public.tender", "GET", "/tenders/{draft}", every(NF, agent=200, tenderee=200, supervisor=200)),
+    # bidder1 obtained the documents to bid; bidder2 has not (yet: it does during the POSTs)
     Case("public.download", "GET", "/tenders/{published}/documents/{document}",
-         every(F, anonymous=LOGIN, agent=200, tenderee=200, supervisor=200)),
+         every(F, anonymous=LOGIN, agent=200, tenderee=200, supervisor=200, bidder=200)),
     Case("public.download", "GET", "/tenders/{draft}/documents/{document}",
          every(NF, anonymous=LOGIN)),
     Case("public.language", "GET", "/lang/zh", every(REDIRECT)),
@@ -147,7 +203,17 @@ CASES: list[Case] = [
          only(REDIRECT, *MANAGERS, agent2=NF), data=_upload),
     Case("agency.upload_document", "POST", "/agency/tenders/{published}/documents", only(ALLOWED, *MANAGERS),
          data=_upload),
-    # By now the agent (and the tenderee) uploaded a document to the draft, so the agent's PIN publishes it.
+    # The opening escrow of the draft (a 2-of-3 of agent, tenderee, supervisor): managers only, drafts only,
+    # k of at least 2, holders only from the tendering side.
+    Case("agency.set_escrow", "POST", "/agency/tenders/{draft}/escrow", only(400, *MANAGERS, agent2=NF),
+         data=lambda o: _escrow_form(o, k=1)),
+    Case("agency.set_escrow", "POST", "/agency/tenders/{draft}/escrow", only(400, *MANAGERS, agent2=NF),
+         data=lambda o: _escrow_form(o, holders="bidder_holders")),
+    Case("agency.set_escrow", "POST", "/agency/tenders/{published}/escrow", only(409, *MANAGERS),
+         data=_escrow_form),
+    Case("agency.set_escrow", "POST", "/agency/tenders/{draft}/escrow", only(REDIRECT, *MANAGERS, agent2=NF),
+         data=_escrow_form),
+    # By now the draft has its document and escrow (set again just above), so the agent's PIN publishes it.
     Case("agency.publish", "POST", "/agency/tenders/{draft}/publish", only(REDIRECT, "agent", agent2=NF),
          data=_pin),
     Case("agency.amend", "POST", "/agency/tenders/{published}/amendments", only(ALLOWED, *MANAGERS),
@@ -162,11 +228,23 @@ CASES: list[Case] = [
          data=lambda o: {"pin": SIGNING_PIN, "pin_again": SIGNING_PIN}),
     Case("account.request_certificate", "POST", "/account/signing", every(400, anonymous=LOGIN),
          data=lambda o: {"pin": SIGNING_PIN, "pin_again": "246802"}),
+    # --- own encryption public key (every signed-in person; only for oneself) ---
+    Case("account.register_encryption_key", "POST", "/account/encryption-key", every(REDIRECT, anonymous=LOGIN),
+         data=_key_form),
+    Case("account.register_encryption_key", "POST", "/account/encryption-key", every(400, anonymous=LOGIN),
+         data=lambda o: {"public_key": "not base64!"}),
+    Case("account.register_encryption_key", "POST", "/account/encryption-key", every(400, anonymous=LOGIN),
+         data=lambda o: {"public_key": SHORT_KEY}),
+    # bidder1's key is bidder1's: registering it again is a no-op for bidder1, refused for anyone else
+    Case("account.register_encryption_key", "POST", "/account/encryption-key",
+         every(F, anonymous=LOGIN, bidder=REDIRECT), data=lambda o: {"public_key": o["bidder_public_key"]}),
     # --- signed records and the platform's PKI (public; tender records as visible as their tender) ---
     Case("records.download", "GET", "/records/{notice}.pdf", every(200)),
     Case("records.download", "GET", "/records/{draft_record}.pdf",
          every(NF, agent=200, tenderee=200, supervisor=200)),
     Case("records.download", "GET", "/records/no-such-record.pdf", every(NF)),
+    # a bid receipt is its bidder's own: to everybody else it does not exist before the opening
+    Case("records.download", "GET", "/records/{receipt}.pdf", every(NF, bidder=200)),
     Case("records.verify", "GET", "/records/verify", every(200)),
     Case("records.verify", "POST", "/records/verify", every(200), data=_notice_pdf),
     Case("records.verify", "POST", "/records/verify", every(422), data=_unsigned_pdf),
@@ -178,12 +256,12 @@ CASES: list[Case] = [
     Case("records.timestamp", "POST", "/tsa", every(400), raw=b"not a timestamp request",
          content_type="application/timestamp-query"),
     # --- bidder ---
-    Case("bidder.dashboard", "GET", "/bidder/", only(200, "bidder")),
-    Case("bidder.obtain", "POST", "/bidder/tenders/{published}/obtain", only(REDIRECT, "bidder"),
+    Case("bidder.dashboard", "GET", "/bidder/", only(200, *BIDDERS)),
+    Case("bidder.obtain", "POST", "/bidder/tenders/{published}/obtain", only(REDIRECT, *BIDDERS),
          data=lambda o: {}),
-    Case("bidder.ask", "POST", "/bidder/tenders/{published}/questions", only(ALLOWED, "bidder"),
+    Case("bidder.ask", "POST", "/bidder/tenders/{published}/questions", only(ALLOWED, *BIDDERS),
          data=lambda o: {}),
-    Case("bidder.object", "POST", "/bidder/tenders/{published}/objections", only(ALLOWED, "bidder"),
+    Case("bidder.object", "POST", "/bidder/tenders/{published}/objections", only(ALLOWED, *BIDDERS),
          data=lambda o: {}),
     # --- supervisor ---
     Case("supervisor.index", "GET", "/supervisor/", only(200, "supervisor")),
@@ -212,12 +290,95 @@ CASES: list[Case] = [
     Case("api_v1.get_tender", "GET", "/api/v1/tenders/{draft}", every(NF, agent=200, tenderee=200, supervisor=200)),
     Case("api_v1.create_tender", "POST", "/api/v1/tenders", api(201, "agent", "agent2"), json=_api_tender),
     Case("api_v1.upload_document", "POST", "/api/v1/tenders/{api_draft}/documents?filename=api.pdf&title=API",
-         api(201, *MANAGERS, admin=NF, bidder=NF, expert=NF, agent2=NF), raw=pdf_bytes("API")),
+         api(201, *MANAGERS, admin=NF, bidder=NF, bidder2=NF, expert=NF, agent2=NF), raw=pdf_bytes("API")),
+    # the escrow: public as the tender (what a bidder's client seals to), set by the managers of a draft
+    Case("api_v1.get_escrow", "GET", "/api/v1/tenders/{published}/escrow", every(200)),
+    Case("api_v1.get_escrow", "GET", "/api/v1/tenders/{api_draft}/escrow",
+         every(NF, agent=200, tenderee=200, supervisor=200)),
+    Case("api_v1.get_escrow", "GET", f"/api/v1/tenders/{NO_SUCH}/escrow", every(NF)),
+    Case("api_v1.set_escrow", "PUT", "/api/v1/tenders/{published}/escrow", api(409, *MANAGERS),
+         json=_escrow_json),
+    Case("api_v1.set_escrow", "PUT", "/api/v1/tenders/{api_draft}/escrow",
+         api(400, *MANAGERS, admin=NF, bidder=NF, bidder2=NF, expert=NF, agent2=NF),
+         json=lambda o: _escrow_json(o, k=1)),
+    Case("api_v1.set_escrow", "PUT", "/api/v1/tenders/{api_draft}/escrow",
+         api(400, *MANAGERS, admin=NF, bidder=NF, bidder2=NF, expert=NF, agent2=NF),
+         json=lambda o: _escrow_json(o, holders="bidder_holders")),
     Case("api_v1.publish_tender", "POST", "/api/v1/tenders/{published}/publish", api(409, "agent"), json=_pin),
-    # After the upload above, the agent's PIN publishes the API draft; only agents get past the role check,
-    # and another agency's agent cannot see the draft.
+    # Without its escrow the API draft cannot be published yet (409 for the agent) ...
+    Case("api_v1.publish_tender", "POST", "/api/v1/tenders/{api_draft}/publish",
+         api(409, "agent", agent2=NF), json=_pin),
+    Case("api_v1.set_escrow", "PUT", "/api/v1/tenders/{api_draft}/escrow",
+         api(200, *MANAGERS, admin=NF, bidder=NF, bidder2=NF, expert=NF, agent2=NF), json=_escrow_json),
+    # ... after the upload and the escrow above, the agent's PIN publishes it; only agents get past the role
+    # check, and another agency's agent cannot see the draft.
     Case("api_v1.publish_tender", "POST", "/api/v1/tenders/{api_draft}/publish",
          api(200, "agent", agent2=NF), json=_pin),
+    # encryption keys: every token holder registers its own
+    Case("api_v1.register_encryption_key", "POST", "/api/v1/keys/encryption", every(201, anonymous=401),
+         json=_key_json),
+    Case("api_v1.register_encryption_key", "POST", "/api/v1/keys/encryption", every(400, anonymous=401),
+         json=lambda o: {"public_key": "not base64!"}),
+    Case("api_v1.register_encryption_key", "POST", "/api/v1/keys/encryption", every(400, anonymous=401),
+         json=lambda o: {"public_key": SHORT_KEY}),
+    Case("api_v1.register_encryption_key", "POST", "/api/v1/keys/encryption", every(400, anonymous=401),
+         json=lambda o: {"public_key": 12345}),
+    Case("api_v1.register_encryption_key", "POST", "/api/v1/keys/encryption",
+         every(F, anonymous=401, bidder=201), json=lambda o: {"public_key": o["bidder_public_key"]}),
+    # --- the opening: before it starts, its room and every action in it refuse everybody ---
+    # (the pages show a refusal in the room, which itself answers 403 "尚未开标" until the opening)
+    Case("opening.room", "GET", "/tenders/{published}/opening", only(F)),
+    Case("opening.room", "GET", "/tenders/{draft}/opening",
+         every(NF, anonymous=LOGIN, agent=F, tenderee=F, supervisor=F)),
+    Case("opening.room_status", "GET", "/tenders/{published}/opening.json", only(F)),
+    Case("opening.own_envelope", "GET", "/bidder/bids/{bid}/envelope", only(200, "bidder", bidder2=NF)),
+    Case("opening.decrypt", "POST", "/tenders/{published}/opening/bids/{bid}/decrypt", only(F),
+         data=lambda o: {"content_key": "00" * 32}),
+    Case("opening.failure", "POST", "/tenders/{published}/opening/bids/{bid}/failure", only(F),
+         data=lambda o: {"fault": "other", "note": "网络故障"}),
+    Case("opening.recovery", "POST", "/tenders/{published}/opening/bids/{bid}/recovery", only(F),
+         data=lambda o: {"holders": [str(i) for i in o["holders"][:2]], "reason": "网络故障"}),
+    Case("opening.approve", "POST", "/tenders/{published}/opening/bids/{bid}/approve", only(F), data=lambda o: {}),
+    Case("opening.finish", "POST", "/tenders/{published}/opening/finish", only(F), data=lambda o: {}),
+    Case("opening.sign_record", "POST", "/tenders/{published}/opening/record", only(F), data=_pin),
+    Case("opening.object_", "POST", "/tenders/{published}/opening/objections", only(F),
+         data=lambda o: {"body": "开标异议内容"}),
+    Case("opening.answer", "POST", f"/tenders/{{published}}/opening/objections/{NO_SUCH}/answer", only(F),
+         data=lambda o: {"answer": "答复内容"}),
+    Case("api_v1.opening_room", "GET", "/api/v1/tenders/{published}/opening", api(F)),
+    Case("api_v1.opening_room", "GET", "/api/v1/tenders/{draft}/opening",
+         every(NF, anonymous=401, agent=F, tenderee=F, supervisor=F)),
+    Case("api_v1.decrypt_bid", "POST", "/api/v1/bids/{bid}/decrypt", api(F, bidder=409, bidder2=NF),
+         json=lambda o: {"content_key": "00" * 32}),
+    Case("api_v1.decrypt_bid", "POST", f"/api/v1/bids/{NO_SUCH}/decrypt", api(F, bidder=NF, bidder2=NF),
+         json=lambda o: {"content_key": "00" * 32}),
+    Case("api_v1.escrow_layer", "GET", "/api/v1/bids/{bid}/escrow/layer", every(NF, anonymous=401)),
+    Case("api_v1.escrow_peel", "POST", "/api/v1/bids/{bid}/escrow/layer", every(NF, anonymous=401),
+         json=lambda o: {"layer": base64.b64encode(bytes(64)).decode()}),
+    # --- the sealed bid: it exists only for its own bidder before the opening ---
+    Case("api_v1.bid_status", "GET", "/api/v1/bids/{bid}", every(NF, anonymous=401, bidder=200)),
+    Case("api_v1.bid_status", "GET", f"/api/v1/bids/{NO_SUCH}", every(NF, anonymous=401)),
+    Case("api_v1.bid_receipt", "GET", "/api/v1/bids/{bid}/receipt.pdf", every(NF, anonymous=401, bidder=200)),
+    Case("api_v1.bid_receipt", "GET", f"/api/v1/bids/{NO_SUCH}/receipt.pdf", every(NF, anonymous=401)),
+    # Only bidders submit; bidder1 sending its envelope again is the same bid (200); bidder2 (which has obtained
+    # the documents by now) cannot submit bidder1's envelope: it is bound to bidder1.
+    Case("api_v1.submit_bid", "POST", "/api/v1/tenders/{published}/sections/1/bids",
+         api(200, "bidder", bidder2=400), raw=lambda o: o["envelope"], content_type=ENVELOPE, headers=PIN_HEADER),
+    Case("api_v1.submit_bid", "POST", "/api/v1/tenders/{published}/sections/1/bids",
+         api(401, "bidder", bidder2=400), raw=lambda o: o["replacement"], content_type=ENVELOPE,
+         headers=(("X-Sealbid-Pin", "wrong-pin"),)),
+    Case("api_v1.submit_bid", "POST", "/api/v1/tenders/{published}/sections/2/bids",
+         api(NF, *BIDDERS), raw=lambda o: o["replacement"], content_type=ENVELOPE, headers=PIN_HEADER),
+    Case("api_v1.submit_bid", "POST", "/api/v1/tenders/{draft}/sections/1/bids",
+         every(NF, anonymous=401, agent=F, tenderee=F, supervisor=F), raw=lambda o: o["replacement"],
+         content_type=ENVELOPE, headers=PIN_HEADER),
+    Case("api_v1.submit_bid", "POST", "/api/v1/tenders/{published}/sections/1/bids",
+         api(201, "bidder", bidder2=400), raw=lambda o: o["replacement"], content_type=ENVELOPE,
+         headers=PIN_HEADER),
+    # Only its bidder withdraws it (once); for everybody else it does not exist.
+    Case("api_v1.withdraw_bid", "DELETE", "/api/v1/bids/{bid}", every(NF, anonymous=401, bidder=200)),
+    Case("api_v1.withdraw_bid", "DELETE", "/api/v1/bids/{bid}", every(NF, anonymous=401, bidder=409)),
+    Case("api_v1.withdraw_bid", "DELETE", f"/api/v1/bids/{NO_SUCH}", every(NF, anonymous=401)),
 ]
 
 
@@ -227,24 +388,30 @@ def _phase(case: Case) -> int:
 
 @pytest.fixture
 def objects(app, session, clock, world) -> dict[str, Any]:
-    """A published tender with its document and signed notice, two drafts (pages, API), a signed record
-    of the page draft, another agency and its user (with a certificate to revoke).
+    """A published tender with its document, signed notice and bidder1's sealed bid (with its receipt); a draft
+    with its document and escrow (pages) and a bare draft (API); a signed record of the page draft; another
+    agency and its user (with a certificate to revoke).
 
-    The agent has a signing certificate (PIN ``SIGNING_PIN``). The clock is moved past the start of
-    the document sale, so a bidder can obtain the documents.
+    The agent and bidder1 have signing certificates (PIN ``SIGNING_PIN``); the escrow holders and bidder1 have
+    encryption keys. The clock is moved past the start of the document sale, so a bidder can obtain the
+    documents and bid.
     """
     store = app.extensions["sealbid"].store
     published = published_tender(session, clock, store, world)
-    ensure_signing(session, clock, world, "agent", "agent2")
+    ensure_signing(session, clock, world, "agent", "agent2", "bidder1")
     clock.advance(timedelta(hours=2))
-    draft = tenders.create_tender(session, clock, world.agent,
-                                  tender_input(world, clock, code="BJ-2026-DRAFT", title="草稿项目"))
+    draft = draft_with_escrow(session, clock, store, world, code="BJ-2026-DRAFT", title="草稿项目")
     api_draft = tenders.create_tender(session, clock, world.agent,
                                       tender_input(world, clock, code="BJ-2026-API", title="接口草稿"))
     draft_record = signed_records.register(
         session, clock, world.agent, store, record_id=signed_records.new_record_id(), kind="test_record",
         title="草稿的记录", content_sha256="0" * 64, pdf=pdf_bytes("草稿的记录"), tender_id=draft.id)
     notice = signed_records.for_tender(session, published.id, notices.KIND)[0]
+    participation.obtain_documents(session, clock, world.bidders[0], published.id)
+    bidder_key = encryption_key(session, clock, world, "bidder1")
+    envelope_bytes = sealed(session, world, published)
+    submission, _ = bids.submit(session, clock, world.bidders[0], SIGNING, store, published.id, 1,
+                                io.BytesIO(envelope_bytes), pin=SIGNING_PIN, max_bytes=10**7)
     session.commit()
     with store.open(notice.pdf_sha256) as f:
         notice_pdf = f.read()
@@ -260,7 +427,32 @@ def objects(app, session, clock, world) -> dict[str, Any]:
         "other_org": world.other_agent.org_id,
         "other_user": world.users["agent2"].id,
         "tender_json": tender_data(world, clock, code="API-2026-001", title="接口创建的项目"),
+        "holders": [world.users[name].id for name in ESCROW_HOLDERS],
+        "bidder_holders": [world.users["agent"].id, world.users["bidder1"].id],
+        "bidder_public_key": base64.b64encode(envelope.raw_public(bidder_key.public_key())).decode(),
+        "envelope": envelope_bytes,
+        "replacement": sealed(session, world, published, plaintext=b"replacement bid " * 100),
+        "bid": submission.bid_id,
+        "receipt": submission.receipt_record_id,
+        "secrets": _secrets(submission.envelope_sha256, submission.receipt_record_id),
     }
+
+
+def _secrets(envelope_sha256: str, receipt_id: str) -> tuple[bytes, ...]:
+    """How a bid's envelope hash (even shortened to 12 hex digits) or receipt id could show up in an answer."""
+    digest = bytes.fromhex(envelope_sha256)
+    forms = {envelope_sha256[:12], envelope_sha256[:12].upper(), base64.b64encode(digest).decode(),
+             base64.urlsafe_b64encode(digest).decode().rstrip("="), receipt_id, receipt_id.replace("-", "")}
+    return tuple(form.encode() for form in forms)
+
+
+def _leaks(objects: dict[str, Any], response, path: str = "") -> list[bytes]:
+    """The secrets in an answer, apart from an echo of the asked path (e.g. in a language link's ``next``)."""
+    body = response.get_data()
+    if path:
+        for echo in {path, quote(path), quote(path, safe=""), html.escape(quote(path, safe=""))}:
+            body = body.replace(echo.encode(), b"")
+    return [s for s in objects["secrets"] if s in body]
 
 
 def _judge(expected: Any, response) -> str | None:
@@ -283,14 +475,17 @@ def _judge(expected: Any, response) -> str | None:
 
 def _send(client, case: Case, objects: dict[str, Any], token: str | None, csrf_token: str | None):
     path = case.path.format(**objects)
-    if case.raw is not None:  # machine endpoints: no form, no CSRF token
-        headers = {"Authorization": f"Bearer {token}"} if token and case.api else {}
-        return client.post(path, data=case.raw, headers=headers, content_type=case.content_type)
+    headers = dict(case.headers)
+    if token and case.api:  # the API reads bearer tokens only
+        headers["Authorization"] = f"Bearer {token}"
+    if case.raw is not None:  # machine endpoints and envelopes: no form, no CSRF token
+        raw = case.raw(objects) if callable(case.raw) else case.raw
+        return client.open(path, method=case.method, data=raw, headers=headers, content_type=case.content_type)
     if case.api:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
         if case.method == "GET":
             return client.get(path, headers=headers)
-        return client.post(path, json=case.json(objects) if case.json else None, headers=headers)
+        return client.open(path, method=case.method, json=case.json(objects) if case.json else None,
+                           headers=headers)
     if case.method == "GET":
         return client.get(path)
     data = case.data(objects) if case.data else {}
@@ -326,10 +521,82 @@ def test_permission_matrix(role, app, client, session, clock, world, objects):
             body = response.get_json(silent=True)
             if not (isinstance(body, dict) and {"code", "message"} <= set(body.get("error", {}))):
                 problems.append(f"{role:10} {case.method:4} {case.path}: API error is not JSON {{error: {{code, message}}}}")
+        if role != "bidder" and _leaks(objects, response, case.path.format(**objects)):
+            problems.append(f"{role:10} {case.method:4} {case.path}: shows bidder1's envelope hash or receipt id")
+    if role != "bidder":  # nobody else withdrew, replaced or otherwise touched bidder1's bid
+        session.expire_all()
+        bid = session.get(Bid, objects["bid"])
+        assert (bid.status, len(bid.submissions)) == ("submitted", 1), [s.action for s in bid.submissions]
     assert not problems, "\n" + "\n".join(problems)
 
 
 # --- focused checks ------------------------------------------------------------------------------
+
+
+# Every GET route's arguments, filled with the world's objects (bidder1's bid and receipt among them).
+ROUTE_ARGUMENTS = {
+    "tender_id": ("published", "draft", "api_draft"),
+    "document_id": ("document",),
+    "record_id": ("receipt", "notice", "draft_record"),
+    "bid_id": ("bid",),
+    "section": (1,),
+    "code": ("zh",),
+    "filename": ("site.css",),
+}
+_LINK = re.compile(r"""(?:href|action|src)=["'](/[^"'#]*)""")
+
+
+def _get_routes(app, objects: dict[str, Any]) -> list[str]:
+    """Every GET route, once for each combination of the objects that fill its arguments."""
+    paths = []
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if "GET" not in rule.methods:
+                continue
+            unknown = set(rule.arguments) - set(ROUTE_ARGUMENTS)
+            assert not unknown, f"{rule.rule}: say which objects fill {unknown} in ROUTE_ARGUMENTS"
+            names = sorted(rule.arguments)
+            for values in itertools.product(*(ROUTE_ARGUMENTS[n] for n in names)):
+                args = {n: objects.get(v, v) if isinstance(v, str) else v for n, v in zip(names, values, strict=True)}
+                paths.append(url_for(rule.endpoint, **args))
+    return paths
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_nobody_reads_a_bid_early(role, app, client, session, clock, world, objects):
+    """Before the opening no page and no API answer shows bidder1's envelope hash or receipt id to anyone
+    but bidder1, the operator (admin) included: every GET route with every object, signed in and with a
+    token, and every page linked from what was seen."""
+    headers = {}
+    if role != "anonymous":
+        login(client, USERNAMES[role])
+        headers["Authorization"] = "Bearer " + issue_api_token(session, world.users[USERNAMES[role]], "crawl", clock)
+        session.commit()
+    queue = _get_routes(app, objects)
+    seen: set[str] = set()
+    leaks, errors = [], []
+    while queue and len(seen) < 400:
+        path = queue.pop(0)
+        if path in seen or path.startswith(("/lang/", "/static/")) or path == "/logout":
+            continue
+        seen.add(path)
+        response = client.get(path, headers=headers)
+        if response.status_code >= 500:
+            errors.append(f"{path}: {response.status_code}")
+        if role != "bidder" and _leaks(objects, response, path):
+            leaks.append(f"{path} ({response.status_code})")
+        if response.mimetype == "text/html":
+            queue.extend(html.unescape(link) for link in _LINK.findall(response.get_data(as_text=True)))
+    assert not errors, errors
+    assert not leaks, f"{role} reads bidder1's bid early on: {leaks}"
+    if role == "bidder":  # the control: bidder1 does see its own bid and receipt
+        status = client.get(f"/api/v1/bids/{objects['bid']}", headers=headers)
+        assert status.status_code == 200 and _leaks(objects, status)
+        assert client.get(f"/records/{objects['receipt']}.pdf").status_code == 200
+    else:
+        assert client.get(f"/records/{objects['receipt']}.pdf").status_code == 404
+        assert client.get(f"/api/v1/bids/{objects['bid']}", headers=headers).status_code in (401, 404)
+
 
 
 def _status(session, tender_id: int) -> str:
@@ -344,11 +611,9 @@ def _ledger_size(session) -> int:
 
 @pytest.fixture
 def ready_draft(app, session, clock, world) -> int:
-    """A draft with its tender document, and the agent with a signing certificate: ready to publish."""
-    ensure_signing(session, clock, world)
-    draft = tenders.create_tender(session, clock, world.agent, tender_input(world, clock, code="BJ-2026-READY"))
-    tenders.add_document(session, clock, world.agent, app.extensions["sealbid"].store, draft.id,
-                         tenders.Upload("招标文件", "doc.pdf", "application/pdf", io.BytesIO(pdf_bytes())), 10**6)
+    """A draft with its tender document and opening escrow, and the agent with a signing certificate:
+    ready to publish."""
+    draft = draft_with_escrow(session, clock, app.extensions["sealbid"].store, world, code="BJ-2026-READY")
     session.commit()
     return draft.id
 
@@ -408,10 +673,12 @@ def test_tenderee_cannot_publish_through_the_api(client, session, clock, world, 
     {"Authorization": "Basic YWdlbnQ6cGFzc3dvcmQ="},
 ], ids=["none", "empty", "unknown", "basic"])
 def test_api_token_endpoints_refuse_without_a_valid_token(client, session, world, ready_draft, headers):
-    for path in ("/api/v1/tenders", f"/api/v1/tenders/{ready_draft}/documents?filename=a.pdf",
-                 f"/api/v1/tenders/{ready_draft}/publish"):
-        response = client.post(path, json={}, headers=headers)
-        assert response.status_code == 401, path
+    for method, path in (("POST", "/api/v1/tenders"), ("POST", f"/api/v1/tenders/{ready_draft}/documents?filename=a.pdf"),
+                         ("POST", f"/api/v1/tenders/{ready_draft}/publish"), ("PUT", f"/api/v1/tenders/{ready_draft}/escrow"),
+                         ("POST", "/api/v1/keys/encryption"), ("POST", f"/api/v1/tenders/{ready_draft}/sections/1/bids"),
+                         ("GET", "/api/v1/bids/1"), ("DELETE", "/api/v1/bids/1"), ("GET", "/api/v1/bids/1/receipt.pdf")):
+        response = client.open(path, method=method, json={}, headers=headers)
+        assert response.status_code == 401, (method, path)
         assert response.is_json
         assert response.get_json()["error"]["code"] == "unauthorized"
     assert _status(session, ready_draft) == "draft"
@@ -456,6 +723,10 @@ def test_agent_without_a_certificate_cannot_publish(app, client, session, clock,
     draft = tenders.create_tender(session, clock, world.other_agent, tender_input(world, clock, code="BJ-2026-NOCERT"))
     tenders.add_document(session, clock, world.other_agent, app.extensions["sealbid"].store, draft.id,
                          tenders.Upload("招标文件", "doc.pdf", "application/pdf", io.BytesIO(pdf_bytes())), 10**6)
+    holders = ("agent2", "tenderee", "supervisor")
+    for name in holders:
+        encryption_key(session, clock, world, name)
+    escrow.set_escrow(session, clock, world.other_agent, draft.id, [world.users[n].id for n in holders], 2)
     session.commit()
     login(client, "agent2")
     before = _ledger_size(session)
@@ -464,6 +735,93 @@ def test_agent_without_a_certificate_cannot_publish(app, client, session, clock,
     assert "您还没有签名证书" in response.get_data(as_text=True)
     assert _status(session, draft.id) == "draft"
     assert _ledger_size(session) == before
+
+
+def test_draft_without_escrow_cannot_be_published(app, client, session, clock, world):
+    """Page and API: 409 naming the missing escrow; nothing is published or signed."""
+    ensure_signing(session, clock, world)
+    draft = tenders.create_tender(session, clock, world.agent, tender_input(world, clock, code="BJ-2026-NOESCROW"))
+    tenders.add_document(session, clock, world.agent, app.extensions["sealbid"].store, draft.id,
+                         tenders.Upload("招标文件", "doc.pdf", "application/pdf", io.BytesIO(pdf_bytes())), 10**6)
+    token = issue_api_token(session, world.users["agent"], "t", clock)
+    session.commit()
+    before = _ledger_size(session)
+    login(client, "agent")
+    response = post(client, f"/agency/tenders/{draft.id}/publish", {"pin": SIGNING_PIN},
+                    form_page=f"/agency/tenders/{draft.id}")
+    assert response.status_code == 409
+    assert "本项目尚未设置开标密钥托管人。" in response.get_data(as_text=True)
+    response = client.post(f"/api/v1/tenders/{draft.id}/publish", json={"pin": SIGNING_PIN},
+                           headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 409
+    assert response.get_json()["error"] == {"code": "conflict", "message": "本项目尚未设置开标密钥托管人。"}
+    assert _status(session, draft.id) == "draft"
+    assert _ledger_size(session) == before
+
+
+def test_escrow_is_fixed_at_publication(client, session, clock, world, ready_draft):
+    """Once published, nobody changes who holds the opening keys (page or API), the managers included."""
+    login(client, "agent")
+    response = post(client, f"/agency/tenders/{ready_draft}/publish", {"pin": SIGNING_PIN},
+                    form_page=f"/agency/tenders/{ready_draft}")
+    assert response.status_code == 302
+    session.expire_all()
+    holders = [h.key_id for h in session.get(Tender, ready_draft).escrow_holders]
+    encryption_key(session, clock, world, "agent2")
+    token = issue_api_token(session, world.users["tenderee"], "t", clock)
+    session.commit()
+    ids = [world.users[n].id for n in ("agent", "tenderee")]
+    response = post(client, f"/agency/tenders/{ready_draft}/escrow", {"holders": [str(i) for i in ids], "k": "2"},
+                    form_page=f"/agency/tenders/{ready_draft}")
+    assert response.status_code == 409
+    response = client.put(f"/api/v1/tenders/{ready_draft}/escrow", json={"holders": ids, "k": 2},
+                          headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 409
+    session.expire_all()
+    tender = session.get(Tender, ready_draft)
+    assert ([h.key_id for h in tender.escrow_holders], tender.escrow_k) == (holders, 2)
+
+
+def test_nobody_registers_an_encryption_key_for_someone_else(client, session, clock, world):
+    """The form and the API register the caller's own key, whatever fields are added."""
+    token = issue_api_token(session, world.users["bidder2"], "t", clock)
+    session.commit()
+    agent = world.users["agent"].id
+    login(client, "bidder1")
+    response = post(client, "/account/encryption-key", {"public_key": _new_public_key(), "user_id": str(agent)},
+                    form_page="/account/signing")
+    assert response.status_code == 302
+    response = client.post("/api/v1/keys/encryption", json={"public_key": _new_public_key(), "user_id": agent},
+                           headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 201
+    session.expire_all()
+    assert encryption_keys.current(session, agent) is None
+    assert encryption_keys.current(session, world.users["bidder1"].id) is not None
+    assert encryption_keys.current(session, world.users["bidder2"].id).key_id == response.get_json()["key_id"]
+
+
+def test_odd_escrow_and_key_input_never_answers_5xx(client, session, clock, world, ready_draft):
+    """Holder ids beyond the id columns, booleans, odd thresholds, odd keys: refused, never a server error."""
+    token = issue_api_token(session, world.users["agent"], "t", clock)
+    session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    agent = world.users["agent"].id
+    for body in ({"holders": [agent, BIG_ID], "k": 2}, {"holders": [agent, 2**70], "k": 2},
+                 {"holders": [agent, -1], "k": 2}, {"holders": [True, agent], "k": 2},
+                 {"holders": [agent, world.users["tenderee"].id], "k": 2**70}, {"holders": "1,2", "k": "2"},
+                 {"holders": [agent] * 1000, "k": 2}, {"holders": list(range(1, 1000)), "k": 2}):
+        response = client.put(f"/api/v1/tenders/{ready_draft}/escrow", json=body, headers=headers)
+        assert response.status_code == 400, (body, response.status_code)
+    for key in ("", "=" * 5000, base64.b64encode(b"\x00" * 5000).decode(), "AAAA" * 11):
+        response = client.post("/api/v1/keys/encryption", json={"public_key": key}, headers=headers)
+        assert response.status_code == 400, (key[:20], response.status_code)
+    login(client, "agent")
+    for form in ({"holders": [str(agent), HUGE], "k": "2"}, {"holders": [str(agent), "-1"], "k": "2"},
+                 {"holders": [str(agent)], "k": "1e400"}, {"holders": [str(agent)], "k": HUGE}, {"k": ""}):
+        response = post(client, f"/agency/tenders/{ready_draft}/escrow", form, form_page=f"/agency/tenders/{ready_draft}")
+        assert response.status_code == 400, (form, response.status_code)
+    session.expire_all()
+    assert session.get(Tender, ready_draft).escrow_k == 2
 
 
 def test_revoked_certificate_cannot_publish(client, session, clock, world, ready_draft):
@@ -607,6 +965,19 @@ ODD = [
     pytest.param("agent", "POST", "/api/v1/tenders", lambda w, c: _tender_json(w, c, bid_validity_days=BIG_ID),
                  id="api-validity-big"),
     pytest.param("agent", "POST", "/api/v1/tenders", lambda w, c: ["not", "an", "object"], id="api-list-body"),
+    pytest.param("bidder", "GET", f"/api/v1/bids/{BIG_ID}", None, id="api-bid-big"),
+    pytest.param("bidder", "GET", "/api/v1/bids/" + HUGE + "/receipt.pdf", None, id="api-receipt-huge"),
+    pytest.param("bidder", "GET", f"/bidder/bids/{BIG_ID}/envelope", None, id="envelope-big"),
+    pytest.param("anonymous", "GET", f"/api/v1/tenders/{BIG_ID}/escrow", None, id="api-escrow-big"),
+    pytest.param("bidder", "POST", f"/api/v1/tenders/{BIG_ID}/sections/1/bids", lambda w, c: {}, id="api-bid-tender-big"),
+    pytest.param("bidder", "POST", "/api/v1/keys/encryption", lambda w, c: {"public_key": "A" * 100_000},
+                 id="api-key-huge"),
+    pytest.param("bidder", "POST", "/api/v1/keys/encryption", lambda w, c: {"public_key": ["AAAA"]},
+                 id="api-key-list"),
+    pytest.param("bidder", "POST", "/account/encryption-key", lambda w, c: {"public_key": "\x00" * 5000},
+                 id="key-form-odd"),
+    pytest.param("agent", "POST", f"/agency/tenders/{BIG_ID}/escrow", lambda w, c: {"holders": ["1", "2"], "k": "2"},
+                 id="escrow-tender-big"),
 ]
 
 

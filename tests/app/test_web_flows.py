@@ -12,7 +12,7 @@ from bidding.models import DocumentObtained, Tender
 from core.clock import to_shanghai
 from core.identity import Organisation
 from tests.app.helpers import login, post
-from tests.world import SIGNING_PIN, build_world, ensure_signing, published_tender
+from tests.world import ESCROW_HOLDERS, SIGNING_PIN, build_world, encryption_key, ensure_signing, published_tender
 
 
 @pytest.fixture
@@ -54,6 +54,13 @@ def test_agent_creates_uploads_and_publishes_through_the_pages(client, people, c
     assert tender.sections[1].bond_waived
     response = post(client, f"/agency/tenders/{tender.id}/documents",
                     {"title": "招标文件", "file": (io.BytesIO(b"%PDF-1.4 doc"), "doc.pdf")})
+    assert response.status_code == 302
+    for name in ESCROW_HOLDERS:
+        encryption_key(session, clock, people, name)
+    session.commit()
+    holders = [str(people.users[n].id) for n in ESCROW_HOLDERS]
+    response = post(client, f"/agency/tenders/{tender.id}/escrow", {"holders": holders, "k": "2"},
+                    form_page=f"/agency/tenders/{tender.id}")
     assert response.status_code == 302
     response = post(client, f"/agency/tenders/{tender.id}/publish", {"pin": "wrong-pin"},
                     form_page=f"/agency/tenders/{tender.id}")

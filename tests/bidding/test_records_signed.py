@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import subprocess
 from datetime import timedelta
 
@@ -15,7 +14,7 @@ from core.errors import AuthenticationFailed
 from signing import pki, signed_records
 from signing.verify import verify_pdf
 from tests.tools import nss_database, pdfsig, require_tool
-from tests.world import SIGNING, ensure_signing, published_tender, signing, tender_input
+from tests.world import SIGNING, draft_with_escrow, published_tender, signing
 
 
 def test_publishing_signs_the_notice_with_the_agents_key(session, clock, store, world, tmp_path):
@@ -39,10 +38,7 @@ def SETTINGS_CRL(session, clock):
 
 
 def test_wrong_pin_publishes_nothing(session, clock, store, world):
-    ensure_signing(session, clock, world)
-    tender = tenders.create_tender(session, clock, world.agent, tender_input(world, clock))
-    tenders.add_document(session, clock, world.agent, store, tender.id,
-                         tenders.Upload("招标文件", "a.pdf", "application/pdf", io.BytesIO(b"%PDF-1.4")), 10**6)
+    tender = draft_with_escrow(session, clock, store, world)
     session.commit()
     with pytest.raises(AuthenticationFailed):
         tenders.publish_tender(session, clock, world.agent, tender.id, signing(store, pin="wrong-pin"))

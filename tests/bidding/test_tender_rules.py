@@ -12,7 +12,7 @@ from bidding import tenders
 from bidding.models import Tender
 from bidding.schemas import TenderInput, parse
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted, RuleViolation
-from tests.world import published_tender, signing, tender_data, tender_input
+from tests.world import draft_with_escrow, published_tender, signing, tender_data, tender_input
 
 
 def test_compulsory_tender_needs_twenty_days(session, clock, world):
@@ -133,9 +133,7 @@ def test_publishing_needs_a_document(session, clock, world, store):
 
 
 def test_publishing_rechecks_the_timeline_against_the_clock(session, clock, world, store):
-    tender = tenders.create_tender(session, clock, world.agent, tender_input(world, clock))
-    tenders.add_document(session, clock, world.agent, store, tender.id,
-                         tenders.Upload("招标文件", "a.pdf", "application/pdf", io.BytesIO(b"%PDF-1.4")), 10**6)
+    tender = draft_with_escrow(session, clock, store, world)
     session.commit()
     clock.advance(timedelta(days=6))  # documents would now go out 19 days before the deadline
     with pytest.raises(RuleViolation):

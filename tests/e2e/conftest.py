@@ -7,18 +7,9 @@ browser tests skip on a developer's machine and FAIL in CI (CI=true), where a mi
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from flask import Flask
-from sqlalchemy.orm import Session
-from werkzeug.serving import BaseWSGIServer, make_server
-
-from core.clock import FrozenClock
-from tests.world import World, ensure_signing
 
 CHROMIUM = Path(os.environ.get("SEALBID_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -63,33 +54,6 @@ def browser():
     yield browser
     browser.close()
     manager.stop()
-
-
-@dataclass
-class LiveServer:
-    url: str
-    app: Flask
-    clock: FrozenClock
-    world: World
-
-
-@pytest.fixture
-def live_server(app: Flask, clock: FrozenClock, world: World, session: Session) -> Iterator[LiveServer]:
-    """The `app` fixture's application (test database, tmp instance, frozen clock) on 127.0.0.1:<free port>.
-
-    The platform CA is set up and the agent holds a signing certificate (PIN ``tests.world.SIGNING_PIN``).
-    """
-    ensure_signing(session, clock, world)
-    session.commit()
-    server: BaseWSGIServer = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app, clock=clock, world=world)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from core.clock import to_shanghai
-from tests.e2e.conftest import LiveServer
+from tests.conftest import LiveServer
 from tests.world import PASSWORD, SIGNING_PIN, pdf_bytes, published_tender
 
 pytestmark = pytest.mark.browser
@@ -70,6 +70,13 @@ def test_agent_publishes_a_tender_and_a_visitor_finds_it(live_server, new_page):
         form.get_by_role("button", name="上传").click()
     assert page.url == manage_url
     assert page.get_by_role("link", name="招标文件").count() == 1
+
+    # The opening escrow: the agent ticks the three key holders, keeps k = 2 and saves.
+    for box in page.locator("input[name=holders]").all():
+        box.check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="设定托管人").click()
+    assert "2 / 3" in page.content()
 
     # Publishing signs the notice with the agent's certificate: the PIN unlocks the key.
     page.fill("#publish-pin", SIGNING_PIN)

@@ -2,57 +2,20 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
-from flask import current_app, g, jsonify, request
-from flask_babel import gettext
+from flask import current_app, jsonify, request
 
 from app.api.v1 import api
+from app.api.v1.common import actor, json_body, token_required
 from app.api.v1.openapi import document as openapi_document
 from app.api.v1.schemas import TenderPage, detail, summary
-from app.errors import error_response
 from app.listing import public_page
 from app.services import clock, db, signing_settings, store
 from bidding import tenders
 from bidding.access import require_role
 from bidding.notices import Signing
 from bidding.schemas import TenderInput, parse
-from core.actor import Actor, Role
+from core.actor import Role
 from core.errors import N_, InvalidInput
-from core.identity import user_for_token
-
-
-def _token_actor() -> Actor | None:
-    """The actor of the request's bearer token; cookies are never read here (so no CSRF risk)."""
-    header = request.headers.get("Authorization", "")
-    token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else ""
-    user = user_for_token(db(), token) if token else None
-    return user.actor() if user else None
-
-
-def _actor() -> Actor:
-    return g.get("api_actor") or _token_actor() or Actor.anonymous()
-
-
-def token_required(view):
-    """Clients send ``Authorization: Bearer <token>``."""
-
-    @wraps(view)
-    def wrapped(*args, **kwargs):
-        actor = _token_actor()
-        if actor is None:
-            return error_response(401, "unauthorized", gettext("缺少或无效的访问令牌。"))
-        g.api_actor = actor
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
-def _json_body() -> dict:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise InvalidInput(N_("请求体必须是 JSON 对象。"))
-    return body
 
 
 @api.get("/openapi.json")
@@ -69,16 +32,16 @@ def list_tenders():
 
 @api.get("/tenders/<int:tender_id>")
 def get_tender(tender_id: int):
-    tender = tenders.get_tender(db(), _actor(), tender_id)
+    tender = tenders.get_tender(db(), actor(), tender_id)
     return current_app.response_class(detail(tender).model_dump_json(), mimetype="application/json")
 
 
 @api.post("/tenders")
 @token_required
 def create_tender():
-    require_role(_actor(), Role.AGENT)
-    data = parse(TenderInput, _json_body())
-    tender = tenders.create_tender(db(), clock(), _actor(), data)
+    require_role(actor(), Role.AGENT)
+    data = parse(TenderInput, json_body())
+    tender = tenders.create_tender(db(), clock(), actor(), data)
     db().commit()
     return current_app.response_class(detail(tender).model_dump_json(), status=201, mimetype="application/json",
                                       headers={"Location": f"/api/v1/tenders/{tender.id}"})
@@ -91,7 +54,7 @@ def upload_document(tender_id: int):
     filename = request.args.get("filename", "").strip()
     upload = tenders.Upload(title=request.args.get("title", filename), filename=filename,
                             content_type=request.mimetype or "application/octet-stream", stream=request.stream)
-    doc = tenders.add_document(db(), clock(), _actor(), store(), tender_id, upload,
+    doc = tenders.add_document(db(), clock(), actor(), store(), tender_id, upload,
                                current_app.config["MAX_DOCUMENT_BYTES"])
     db().commit()
     return jsonify({"id": doc.id, "title": doc.title, "version": doc.version, "sha256": doc.sha256,
@@ -102,11 +65,11 @@ def upload_document(tender_id: int):
 @token_required
 def publish_tender(tender_id: int):
     """The body carries the agent's signing PIN: ``{"pin": "…"}``; the notice is signed with it."""
-    require_role(_actor(), Role.AGENT)
+    require_role(actor(), Role.AGENT)
     body = request.get_json(silent=True)
     pin = body.get("pin") if isinstance(body, dict) else None
     if not isinstance(pin, str):
         raise InvalidInput(N_("请提供签名口令（pin）。"), field="pin")
-    tender = tenders.publish_tender(db(), clock(), _actor(), tender_id, Signing(signing_settings(), store(), pin))
+    tender = tenders.publish_tender(db(), clock(), actor(), tender_id, Signing(signing_settings(), store(), pin))
     db().commit()
     return current_app.response_class(detail(tender).model_dump_json(), mimetype="application/json")
