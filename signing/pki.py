@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -234,7 +235,20 @@ def import_external_ca(session: Session, clock: Clock, actor: Actor, settings: P
 def unseal(row: Certificate, secret: str) -> PrivateKeyTypes:
     if row.sealed_key is None:
         raise NotFound(N_("该证书没有可用的私钥。"))
+    if row.purpose in PLATFORM_PURPOSES:
+        return _unseal_platform(row.sealed_key, secret)
     return pin.unseal(row.sealed_key, secret)
+
+
+# The platform's own keys sign every receipt and timestamp: unsealing them (Argon2id, 64 MiB) once per
+# process instead of once per signature keeps a deadline rush from queueing on the KDF. Persons' keys
+# are never kept: each of their signatures asks for the PIN.
+PLATFORM_PURPOSES = {"ca", "platform", "tsa"}
+
+
+@lru_cache(maxsize=8)
+def _unseal_platform(sealed: bytes, secret: str) -> PrivateKeyTypes:
+    return pin.unseal(sealed, secret)
 
 
 def issue_person(session: Session, clock: Clock, actor: Actor, settings: PlatformSettings, user_id: int,
