@@ -255,6 +255,8 @@ class BidFile(Base):
     name: Mapped[str] = mapped_column(String(255))
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(BigInteger)
+    # author, creator, producer, created, modified of the document (bid-rigging signals), as JSON
+    metadata_json: Mapped[str] = mapped_column(Text, default="{}")
 
 
 class EscrowRecovery(Base):

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bidding.access import manages, require_manager, require_role
+from bidding.document_metadata import pdf_metadata
 from bidding.lifecycle import transition
 from bidding.models import Bid, BidFile, EscrowRecovery, OpeningObjection, Tender
 from bidding.participation import approved_bidder
@@ -76,8 +77,11 @@ class _FileSink:
         with tempfile.TemporaryFile() as handle:
             yield handle
             handle.seek(0)
+            metadata = pdf_metadata(handle)
+            handle.seek(0)
             stored = self.store.put(handle, MAX_BID_FILE)
-        self.rows.append(BidFile(name=str(name)[:255], sha256=stored.sha256, size=stored.size))
+        self.rows.append(BidFile(name=str(name)[:255], sha256=stored.sha256, size=stored.size,
+                                 metadata_json=json.dumps(metadata, ensure_ascii=False, sort_keys=True)))
 
 
 def _open(session: Session, clock: Clock, actor: Actor, store: FileStore, bid: Bid, content_key: bytes,

@@ -40,6 +40,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('size', sa.BigInteger(), nullable=False),
+    sa.Column('metadata_json', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['bid_id'], ['bid.id'], name=op.f('fk_bid_file_bid_id_bid'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_bid_file'))
     )

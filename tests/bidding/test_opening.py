@@ -59,6 +59,22 @@ def test_bidder_decrypts_its_own_bid_and_the_form_is_read(session, clock, store,
     assert SECRET.encode() in store.open(bid.files[0].sha256).read()
 
 
+def test_decrypted_pdfs_keep_their_metadata_for_the_rigging_checks(session, clock, store, world, tender):
+    from signing import records
+
+    pdf = records.render(records.Record(kind="bid", title="技术标", tender_code=tender.code, record_id="b-1"))
+    data = sealed(session, world, tender, 1, plaintext=container({"price": PRICE}, {"技术标.pdf": pdf}))
+    submission, _ = submit(session, clock, store, world, tender, data, 1)
+    for number in (2, 3):
+        submit(session, clock, store, world, tender, sealed(session, world, tender, number), number)
+    clock.set(tender.bid_deadline)
+    bids.close_due_tenders(session, clock)
+    opening.start_due_openings(session, clock, WINDOW)
+    bid = opening.decrypt_own_bid(session, clock, world.bidders[0], store, submission.bid_id, _key(world, 1, data))
+    metadata = json.loads(bid.files[0].metadata_json)
+    assert metadata["producer"].startswith("ReportLab") and metadata["author"] == "sealbid 电子招标投标交易平台"
+
+
 def test_a_key_from_another_bid_or_a_flipped_key_is_refused(session, clock, store, world, opened):
     _, placed = opened
     bid, data = placed[1]
