@@ -31,6 +31,8 @@ class Config:
     MAX_DOCUMENT_BYTES: int = int(os.environ.get("SEALBID_MAX_DOCUMENT_BYTES", str(512 * 1024**2)))
     # Largest sealed bid (envelope) accepted for one section.
     MAX_BID_BYTES: int = int(os.environ.get("SEALBID_MAX_BID_BYTES", str(2 * 1024**3)))
+    # Size of the pieces the bid page uploads (resumable upload).
+    BID_UPLOAD_CHUNK_BYTES: int = int(os.environ.get("SEALBID_BID_UPLOAD_CHUNK_BYTES", str(4 * 1024**2)))
     SESSION_COOKIE_HTTPONLY: bool = True
     SESSION_COOKIE_SAMESITE: str = "Lax"
     SESSION_COOKIE_SECURE: bool = _env_bool("SEALBID_SECURE_COOKIES", True)

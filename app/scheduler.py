@@ -14,6 +14,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from app.services import platform_settings
+from bidding import uploads
 from bidding.bids import close_due_tenders
 from bidding.opening import close_decryption_windows, start_due_openings
 from signing import checkpoints, pki
@@ -35,6 +36,7 @@ def tick(app: Flask) -> list[int]:
         session.commit()
         close_decryption_windows(session, services.clock)
         session.commit()
+        uploads.remove_expired(session, services.clock, uploads.UploadArea.in_instance(app.config["SEALBID_INSTANCE"]))
     if opened:
         log.info("opening started on tenders %s", opened)
     if closed:

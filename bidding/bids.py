@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bidding import receipts
@@ -24,7 +25,7 @@ from core.actor import Actor, Role
 from core.clock import Clock
 from core.errors import N_, Conflict, DeadlinePassed, NotFound, NotPermitted
 from core.files import FileStore
-from core.identity import User
+from core.identity import Organisation, User
 from signing import encryption_keys, envelope, ledger, pki, seal
 
 # 条例第44条, 法第28条 [S]: fewer than 3 bidders, no opening; the section fails (流标).
@@ -95,6 +96,9 @@ def submit(session: Session, clock: Clock, actor: Actor, settings: pki.PlatformS
     if header.bidder_key_id not in _bidder_key_ids(session, org.id):
         raise envelope.EnvelopeError(N_("信封中的投标人加密公钥未在平台登记。"))
     _bidding_open(session, clock, tender)
+    # One bidder's submissions are serialised on its organisation row (PostgreSQL), so two first uploads from
+    # two tabs cannot both insert; other bidders are not held up.
+    session.execute(select(Organisation.id).where(Organisation.id == org.id).with_for_update())
     bid = session.scalars(select(Bid).where(Bid.section_id == section.id, Bid.bidder_org_id == org.id)
                           .with_for_update()).one_or_none()
     if bid is not None and bid.status == "submitted" and bid.envelope_sha256 == stored.sha256:
@@ -106,7 +110,10 @@ def submit(session: Session, clock: Clock, actor: Actor, settings: pki.PlatformS
         bid = Bid(tender_id=tender.id, section_id=section.id, bidder_org_id=org.id, status="submitted",
                   envelope_sha256=stored.sha256, size=stored.size, submitted_at=now)
         session.add(bid)
-        session.flush()
+        try:
+            session.flush()
+        except IntegrityError as exc:  # SQLite has no row locks: the other submission won the race
+            raise Conflict(N_("贵单位的另一份投标文件正在递交，请稍后刷新查看。")) from exc
     else:
         bid.status, bid.envelope_sha256, bid.size, bid.submitted_at = "submitted", stored.sha256, stored.size, now
     entry = ledger.append(session, clock, actor, f"bid.{action}", "bid", bid.id, tender_id=tender.id,

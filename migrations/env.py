@@ -6,7 +6,8 @@ import os
 
 from alembic import context
 
-import bidding.models  # noqa: F401  (each import registers its tables on the metadata)
+import bidding.models
+import bidding.uploads  # noqa: F401  (each import registers its tables on the metadata)
 import core.identity  # noqa: F401
 import signing.checkpoints
 import signing.encryption_keys

@@ -17,7 +17,8 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 from werkzeug.serving import BaseWSGIServer, make_server
 
-import bidding.models  # noqa: F401  (registers the tables for the clean-up below)
+import bidding.models
+import bidding.uploads  # noqa: F401  (registers the tables for the clean-up below)
 import core.identity
 import signing.checkpoints
 import signing.encryption_keys

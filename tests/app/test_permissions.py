@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlparse
 
@@ -32,7 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from flask import url_for
 from sqlalchemy import func, select
 
-from bidding import bids, escrow, notices, participation, tenders
+from bidding import bids, escrow, notices, participation, tenders, uploads
 from bidding.models import Bid, Tender, TenderPlan
 from core.clock import SHANGHAI
 from core.identity import issue_api_token
@@ -66,6 +67,7 @@ REDIRECT = "redirect"  # 302 elsewhere than /login
 F = 403
 NF = 404
 NO_SUCH = 999999       # ids of questions/objections that do not exist
+NO_SUCH_UPLOAD = "0" * 32
 
 
 def every(default: Any, **by_role: Any) -> dict[str, Any]:
@@ -91,6 +93,15 @@ def api(allowed: Any, *roles: str, **by_role: Any) -> dict[str, Any]:
     return table
 
 
+def json_page(allowed: Any, *roles: str, **by_role: Any) -> dict[str, Any]:
+    """A page's JSON route (session cookie + CSRF header): strangers 401 (not /login), ``roles`` get ``allowed``,
+    everyone else 403."""
+    table = {role: (allowed if role in roles else F) for role in ROLES}
+    table["anonymous"] = 401
+    table.update(by_role)
+    return table
+
+
 @dataclass(frozen=True)
 class Case:
     endpoint: str
@@ -107,6 +118,8 @@ class Case:
     content_type: str = "application/pdf"
     headers: tuple[tuple[str, str], ...] = ()
     last: bool = False  # run after everything else (signing out)
+    # a page's JSON/raw route (the bid page's upload): the session's CSRF token goes in ``X-CSRFToken``
+    csrf_header: bool = False
 
     @property
     def api(self) -> bool:
@@ -379,6 +392,43 @@ CASES: list[Case] = [
     Case("api_v1.withdraw_bid", "DELETE", "/api/v1/bids/{bid}", every(NF, anonymous=401, bidder=200)),
     Case("api_v1.withdraw_bid", "DELETE", "/api/v1/bids/{bid}", every(NF, anonymous=401, bidder=409)),
     Case("api_v1.withdraw_bid", "DELETE", f"/api/v1/bids/{NO_SUCH}", every(NF, anonymous=401)),
+    # --- 递交投标文件 in the browser, and the resumable upload behind it (after the withdrawal above, so the
+    # upload's finish is a new submission). {upload} is bidder1's open upload of {upload_envelope}; an upload is its
+    # user's own: to everybody else it does not exist. bidder2 obtains the documents during the POSTs.
+    Case("bid.page", "GET", "/bidder/tenders/{published}/sections/1/bid", only(200, "bidder", bidder2=F)),
+    Case("bid.page", "GET", "/bidder/tenders/{published}/sections/2/bid", only(F, bidder=NF)),
+    Case("bid.page", "GET", "/bidder/tenders/{draft}/sections/1/bid", only(F, bidder=NF, bidder2=NF)),
+    Case("bid.upload_status", "GET", "/bidder/uploads/{upload}", json_page(F, bidder=200, bidder2=NF)),
+    Case("bid.upload_status", "GET", f"/bidder/uploads/{NO_SUCH_UPLOAD}", json_page(NF, *BIDDERS)),
+    Case("api_v1.upload_status", "GET", "/api/v1/uploads/{upload}", every(NF, anonymous=401, bidder=200)),
+    # a piece must start where the upload stands (409 with the offset), then the whole envelope in one piece
+    Case("bid.append_upload", "PUT", "/bidder/uploads/{upload}", json_page(F, bidder=409, bidder2=NF), raw=b"x",
+         content_type=ENVELOPE, headers=(("Upload-Offset", "5"),), csrf_header=True),
+    Case("bid.append_upload", "PUT", "/bidder/uploads/{upload}", json_page(F, bidder=200, bidder2=NF),
+         raw=lambda o: o["upload_envelope"], content_type=ENVELOPE, headers=(("Upload-Offset", "0"),),
+         csrf_header=True),
+    Case("bid.finish_upload", "POST", "/bidder/uploads/{upload}/finish", json_page(F, bidder=201, bidder2=NF),
+         raw=b"", content_type=ENVELOPE, headers=PIN_HEADER, csrf_header=True),
+    Case("bid.finish_upload", "POST", "/bidder/uploads/{upload}/finish", json_page(F, bidder=409, bidder2=NF),
+         raw=b"", content_type=ENVELOPE, headers=PIN_HEADER, csrf_header=True),
+    # finished: no more pieces, no second finish, through the API either
+    Case("api_v1.append_upload", "PUT", "/api/v1/uploads/{upload}", every(NF, anonymous=401, bidder=409),
+         raw=b"x", content_type=ENVELOPE, headers=(("Upload-Offset", "0"),)),
+    Case("api_v1.finish_upload", "POST", "/api/v1/uploads/{upload}/finish", every(NF, anonymous=401, bidder=409),
+         raw=b"", content_type=ENVELOPE, headers=PIN_HEADER),
+    Case("api_v1.finish_upload", "POST", f"/api/v1/uploads/{NO_SUCH_UPLOAD}/finish", every(NF, anonymous=401),
+         raw=b"", content_type=ENVELOPE, headers=PIN_HEADER),
+    # opening an upload: bidders who obtained the documents, within the size limit, on a tender they can see
+    Case("bid.create_upload", "POST", "/bidder/tenders/{published}/sections/1/uploads",
+         json_page(201, *BIDDERS), json=lambda o: {"size": 1000}, csrf_header=True),
+    Case("bid.create_upload", "POST", "/bidder/tenders/{published}/sections/1/uploads",
+         json_page(400, *BIDDERS), json=lambda o: {"size": 2**62}, csrf_header=True),
+    Case("bid.create_upload", "POST", "/bidder/tenders/{draft}/sections/1/uploads",
+         json_page(NF, *BIDDERS), json=lambda o: {"size": 1000}, csrf_header=True),
+    Case("api_v1.create_upload", "POST", "/api/v1/tenders/{published}/sections/1/uploads",
+         api(201, *BIDDERS), json=lambda o: {"size": 1000}),
+    Case("api_v1.create_upload", "POST", "/api/v1/tenders/{draft}/sections/1/uploads",
+         every(NF, anonymous=401, agent=F, tenderee=F, supervisor=F), json=lambda o: {"size": 1000}),
 ]
 
 
@@ -388,7 +438,8 @@ def _phase(case: Case) -> int:
 
 @pytest.fixture
 def objects(app, session, clock, world) -> dict[str, Any]:
-    """A published tender with its document, signed notice and bidder1's sealed bid (with its receipt); a draft
+    """A published tender with its document, signed notice and bidder1's sealed bid (with its receipt) and an open
+    upload of another envelope of bidder1's (``upload``, of ``upload_envelope``); a draft
     with its document and escrow (pages) and a bare draft (API); a signed record of the page draft; another
     agency and its user (with a certificate to revoke).
 
@@ -412,6 +463,10 @@ def objects(app, session, clock, world) -> dict[str, Any]:
     envelope_bytes = sealed(session, world, published)
     submission, _ = bids.submit(session, clock, world.bidders[0], SIGNING, store, published.id, 1,
                                 io.BytesIO(envelope_bytes), pin=SIGNING_PIN, max_bytes=10**7)
+    upload_envelope = sealed(session, world, published, plaintext=b"uploaded in pieces " * 100)
+    upload = uploads.create(session, clock, world.bidders[0],
+                            uploads.UploadArea(Path(app.config["SEALBID_INSTANCE"]) / "uploads"), published.id, 1,
+                            len(upload_envelope), max_bytes=10**7)
     session.commit()
     with store.open(notice.pdf_sha256) as f:
         notice_pdf = f.read()
@@ -434,6 +489,8 @@ def objects(app, session, clock, world) -> dict[str, Any]:
         "replacement": sealed(session, world, published, plaintext=b"replacement bid " * 100),
         "bid": submission.bid_id,
         "receipt": submission.receipt_record_id,
+        "upload": upload.id,
+        "upload_envelope": upload_envelope,
         "secrets": _secrets(submission.envelope_sha256, submission.receipt_record_id),
     }
 
@@ -478,9 +535,13 @@ def _send(client, case: Case, objects: dict[str, Any], token: str | None, csrf_t
     headers = dict(case.headers)
     if token and case.api:  # the API reads bearer tokens only
         headers["Authorization"] = f"Bearer {token}"
-    if case.raw is not None:  # machine endpoints and envelopes: no form, no CSRF token
+    if case.csrf_header and csrf_token:
+        headers["X-CSRFToken"] = csrf_token
+    if case.raw is not None:  # machine endpoints and envelopes: no form (and no CSRF token unless csrf_header)
         raw = case.raw(objects) if callable(case.raw) else case.raw
         return client.open(path, method=case.method, data=raw, headers=headers, content_type=case.content_type)
+    if case.json is not None and not case.api:  # a page's JSON route
+        return client.open(path, method=case.method, json=case.json(objects), headers=headers)
     if case.api:
         if case.method == "GET":
             return client.get(path, headers=headers)
@@ -539,6 +600,7 @@ ROUTE_ARGUMENTS = {
     "document_id": ("document",),
     "record_id": ("receipt", "notice", "draft_record"),
     "bid_id": ("bid",),
+    "upload_id": ("upload",),
     "section": (1,),
     "code": ("zh",),
     "filename": ("site.css",),
@@ -978,6 +1040,17 @@ ODD = [
                  id="key-form-odd"),
     pytest.param("agent", "POST", f"/agency/tenders/{BIG_ID}/escrow", lambda w, c: {"holders": ["1", "2"], "k": "2"},
                  id="escrow-tender-big"),
+    pytest.param("bidder", "GET", "/bidder/uploads/" + "x" * 300, None, id="upload-id-long"),
+    pytest.param("bidder", "GET", "/api/v1/uploads/..%2F..%2Fetc", None, id="api-upload-id-odd"),
+    pytest.param("bidder", "GET", f"/bidder/tenders/{BIG_ID}/sections/{BIG_ID}/bid", None, id="bid-page-big"),
+    pytest.param("bidder", "POST", f"/bidder/tenders/{BIG_ID}/sections/1/uploads", lambda w, c: {"size": "1"},
+                 id="upload-form-not-json"),
+    pytest.param("bidder", "POST", f"/api/v1/tenders/{BIG_ID}/sections/1/uploads", lambda w, c: {"size": 10},
+                 id="api-upload-tender-big"),
+    pytest.param("bidder", "POST", "/api/v1/tenders/1/sections/1/uploads", lambda w, c: {"size": 2**70},
+                 id="api-upload-size-huge"),
+    pytest.param("bidder", "POST", "/api/v1/tenders/1/sections/1/uploads", lambda w, c: {"size": [1]},
+                 id="api-upload-size-list"),
 ]
 
 
