@@ -22,6 +22,10 @@ from signing import checkpoints, pki
 log = logging.getLogger(__name__)
 
 
+# A temporary file in the store untouched this long belongs to a write that will never finish.
+STALE_TEMPORARY_SECONDS = 24 * 3600
+
+
 def tick(app: Flask) -> list[int]:
     """One pass over every due transition; returns the tenders it closed.
 
@@ -37,6 +41,7 @@ def tick(app: Flask) -> list[int]:
         close_decryption_windows(session, services.clock)
         session.commit()
         uploads.remove_expired(session, services.clock, uploads.UploadArea.in_instance(app.config["SEALBID_INSTANCE"]))
+    services.store.remove_stale(STALE_TEMPORARY_SECONDS)
     if opened:
         log.info("opening started on tenders %s", opened)
     if closed:

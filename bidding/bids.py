@@ -9,6 +9,7 @@ tender, section and bidder and sealed to this tender's escrow, and only within t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import BinaryIO
 
 from sqlalchemy import func, select
@@ -62,15 +63,18 @@ def _bidder_key_ids(session: Session, org_id: int) -> set[str]:
     return set(keys)
 
 
-def _bidding_open(session: Session, clock: Clock, tender: Tender) -> None:
-    """Re-read the tender under a shared lock: the closing transition waits for this transaction."""
+def _bidding_open(session: Session, clock: Clock, tender: Tender) -> datetime:
+    """Re-read the tender under a shared lock (the closing transition waits for this transaction) and
+    return the time the deadline was checked at: that is the time of receipt the bid is recorded with."""
     status, deadline = session.execute(
         select(Tender.status, Tender.bid_deadline).where(Tender.id == tender.id).with_for_update(read=True)
     ).one()
-    if clock.now() >= deadline:
+    now = clock.now()
+    if now >= deadline:
         raise DeadlinePassed(N_("投标截止时间已过，平台拒收（法第28条）。"), rule=N_("法第28条"))
     if status != "published":
         raise Conflict(N_("该项目当前不接受投标。"))
+    return now
 
 
 def submit(session: Session, clock: Clock, actor: Actor, settings: pki.PlatformSettings, store: FileStore,
@@ -95,7 +99,9 @@ def submit(session: Session, clock: Clock, actor: Actor, settings: pki.PlatformS
                               [h.key_id for h in tender.escrow_holders], escrow.k)
     if header.bidder_key_id not in _bidder_key_ids(session, org.id):
         raise envelope.EnvelopeError(N_("信封中的投标人加密公钥未在平台登记。"))
-    _bidding_open(session, clock, tender)
+    # The bidder's signature over the envelope hash (PIN unseal, timestamp) is made before any lock is taken.
+    signature = seal.sign_bytes_as_person(session, clock, settings, actor.user_id, pin, bytes.fromhex(stored.sha256))
+    now = _bidding_open(session, clock, tender)
     # One bidder's submissions are serialised on its organisation row (PostgreSQL), so two first uploads from
     # two tabs cannot both insert; other bidders are not held up.
     session.execute(select(Organisation.id).where(Organisation.id == org.id).with_for_update())
@@ -103,8 +109,6 @@ def submit(session: Session, clock: Clock, actor: Actor, settings: pki.PlatformS
                           .with_for_update()).one_or_none()
     if bid is not None and bid.status == "submitted" and bid.envelope_sha256 == stored.sha256:
         return bid.submissions[-1], False
-    signature = seal.sign_bytes_as_person(session, clock, settings, actor.user_id, pin, bytes.fromhex(stored.sha256))
-    now = clock.now()
     action = "submit" if bid is None or bid.status == "withdrawn" else "replace"
     if bid is None:
         bid = Bid(tender_id=tender.id, section_id=section.id, bidder_org_id=org.id, status="submitted",
@@ -147,12 +151,12 @@ def withdraw(session: Session, clock: Clock, actor: Actor, bid_id: int) -> Bid:
     if bid.status == "withdrawn":
         raise Conflict(N_("该投标已撤回。"))
     tender = session.get(Tender, bid.tender_id)
-    _bidding_open(session, clock, tender)
+    now = _bidding_open(session, clock, tender)
     bid.status = "withdrawn"
     entry = ledger.append(session, clock, actor, "bid.withdraw", "bid", bid.id, tender_id=bid.tender_id,
                           after={"envelope_sha256": bid.envelope_sha256})
     session.add(BidSubmission(bid_id=bid.id, action="withdraw", envelope_sha256=bid.envelope_sha256, size=bid.size,
-                              at=clock.now(), user_id=actor.user_id, ledger_seq=entry.seq))
+                              at=now, user_id=actor.user_id, ledger_seq=entry.seq))
     session.flush()
     return bid
 

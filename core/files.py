@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -31,6 +32,8 @@ class FileStore(Protocol):
     def open(self, sha256: str) -> BinaryIO: ...
 
     def exists(self, sha256: str) -> bool: ...
+
+    def remove_stale(self, older_than_seconds: float) -> int: ...
 
 
 def _check_digest(sha256: str) -> None:
@@ -93,3 +96,19 @@ class LocalFileStore:
     def exists(self, sha256: str) -> bool:
         _check_digest(sha256)
         return self._path(sha256).exists()
+
+    def remove_stale(self, older_than_seconds: float) -> int:
+        """Delete temporary files left by a process killed mid-write (a normal write removes its own).
+
+        Only files untouched for ``older_than_seconds`` go: another worker may be writing the young ones.
+        """
+        removed = 0
+        cutoff = time.time() - older_than_seconds
+        for path in (self.root / "tmp").glob("*"):
+            try:
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
