@@ -6,6 +6,7 @@ platform is reached over its JSON API with a bearer token (`flask users token NA
 
     python -m bidding.client keygen --out bidder.key
     python -m bidding.client register-key --server URL --token T --key bidder.key
+    python -m bidding.client obtain --server URL --token T --tender 12
     python -m bidding.client seal --server URL --tender 12 --section 1 --bidder-code 9133… --key bidder.key \\
         --form bid-form.json --out bid.sealbid 技术标.pdf 商务标.pdf
     python -m bidding.client submit --server URL --token T --tender 12 --section 1 --pin PIN bid.sealbid
@@ -92,6 +93,12 @@ def register_key(args: argparse.Namespace) -> None:
     answer = _request("POST", f"{args.server}/api/v1/keys/encryption", args.token, body,
                       {"Content-Type": "application/json"})
     print(f"registered key id {answer['key_id']}")
+
+
+def obtain(args: argparse.Namespace) -> None:
+    answer = _request("POST", f"{args.server}/api/v1/tenders/{args.tender}/obtain", args.token, b"{}",
+                      {"Content-Type": "application/json"})
+    print(f"documents of tender {answer['tender_id']} obtained at {answer['obtained_at']}")
 
 
 def seal(args: argparse.Namespace) -> None:
@@ -222,6 +229,8 @@ def parser() -> argparse.ArgumentParser:
     command("keygen", keygen, "make an encryption key file").add_argument("--out", required=True)
     sub = command("register-key", register_key, "register the key file's public half", server=True, token=True)
     sub.add_argument("--key", required=True)
+    sub = command("obtain", obtain, "obtain a tender's documents (needed before bidding)", server=True, token=True)
+    sub.add_argument("--tender", type=int, required=True)
     sub = command("seal", seal, "seal a bid for a tender section", server=True)
     sub.add_argument("--tender", type=int, required=True)
     sub.add_argument("--section", type=int, required=True)

@@ -373,6 +373,10 @@ CASES: list[Case] = [
     Case("api_v1.bid_status", "GET", f"/api/v1/bids/{NO_SUCH}", every(NF, anonymous=401)),
     Case("api_v1.bid_receipt", "GET", "/api/v1/bids/{bid}/receipt.pdf", every(NF, anonymous=401, bidder=200)),
     Case("api_v1.bid_receipt", "GET", f"/api/v1/bids/{NO_SUCH}/receipt.pdf", every(NF, anonymous=401)),
+    # 获取招标文件 over the API: bidders only (recorded once, so a second call is the same 200)
+    Case("api_v1.obtain_documents", "POST", "/api/v1/tenders/{published}/obtain", api(200, *BIDDERS), json=lambda o: {}),
+    Case("api_v1.obtain_documents", "POST", "/api/v1/tenders/{draft}/obtain",
+         every(NF, anonymous=401, agent=F, tenderee=F, supervisor=F), json=lambda o: {}),
     # Only bidders submit; bidder1 sending its envelope again is the same bid (200); bidder2 (which has obtained
     # the documents by now) cannot submit bidder1's envelope: it is bound to bidder1.
     Case("api_v1.submit_bid", "POST", "/api/v1/tenders/{published}/sections/1/bids",

@@ -22,7 +22,6 @@ def ready(live_server, session):
     world, clock = live_server.world, live_server.clock
     tender = published_tender(session, clock, live_server.app.extensions["sealbid"].store, world)
     clock.advance(timedelta(hours=2))
-    participation.obtain_documents(session, clock, world.bidders[0], tender.id)
     ensure_signing(session, clock, world, "bidder1")
     token = issue_api_token(session, world.users["bidder1"], "client", clock)
     session.commit()
@@ -42,6 +41,8 @@ def test_a_bid_goes_from_the_bidders_disk_to_a_verified_receipt(ready, tmp_path,
     assert run(capsys, "keygen", "--out", str(key))[0] == 2  # never overwrites a key file
     code, out, err = run(capsys, "register-key", "--server", server.url, "--token", token, "--key", str(key))
     assert code == 0, err
+    code, out, err = run(capsys, "obtain", "--server", server.url, "--token", token, "--tender", str(tender.id))
+    assert code == 0 and "obtained at" in out, err
     (tmp_path / "技术标.pdf").write_bytes(b"%PDF technical proposal " * 500)
     (tmp_path / "form.json").write_text(json.dumps({"price": "12345678.00", "duration_days": 365}), encoding="utf-8")
     sealed = tmp_path / "bid.sealbid"
@@ -107,6 +108,7 @@ def test_at_the_opening_the_client_hands_over_only_the_key(ready, tmp_path, caps
     key = tmp_path / "bidder.key"
     run(capsys, "keygen", "--out", str(key))
     run(capsys, "register-key", "--server", server.url, "--token", token, "--key", str(key))
+    run(capsys, "obtain", "--server", server.url, "--token", token, "--tender", str(tender.id))
     (tmp_path / "商务标.pdf").write_bytes(b"%PDF commercial")
     sealed = tmp_path / "bid.sealbid"
     run(capsys, "seal", "--server", server.url, "--tender", str(tender.id), "--section", "1", "--bidder-code",

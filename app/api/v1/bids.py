@@ -7,7 +7,7 @@ from flask import current_app, jsonify, request, send_file, url_for
 from app.api.v1 import api
 from app.api.v1.common import actor, token_required
 from app.services import clock, db, signing_settings, store
-from bidding import bids
+from bidding import bids, participation
 from bidding.models import Bid, BidSubmission
 from core.errors import N_, NotFound
 from signing import signed_records
@@ -25,6 +25,15 @@ def _submission_json(bid: Bid, submission: BidSubmission) -> dict:
         "receipt_record_id": submission.receipt_record_id,
         "receipt_url": url_for("api_v1.bid_receipt", bid_id=bid.id) if submission.receipt_record_id else None,
     }
+
+
+@api.post("/tenders/<int:tender_id>/obtain")
+@token_required
+def obtain_documents(tender_id: int):
+    """获取招标文件 for the token's company (recorded once; only in the sale period)."""
+    record = participation.obtain_documents(db(), clock(), actor(), tender_id)
+    db().commit()
+    return jsonify({"tender_id": tender_id, "obtained_at": record.obtained_at.isoformat()})
 
 
 @api.post("/tenders/<int:tender_id>/sections/<int:section>/bids")
