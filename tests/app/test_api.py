@@ -123,3 +123,16 @@ def test_openapi_document_describes_the_endpoints(client):
     assert doc["openapi"].startswith("3.1")
     assert {"/tenders", "/tenders/{tender_id}", "/tenders/{tender_id}/publish"} <= set(doc["paths"])
     assert "TenderInput" in doc["components"]["schemas"]
+
+
+def test_every_api_route_is_in_the_openapi_document(app, client):
+    import re
+
+    documented = {(path, method) for path, ops in client.get("/api/v1/openapi.json").get_json()["paths"].items()
+                  for method in ops}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1/") or rule.endpoint == "api_v1.openapi":
+            continue
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule.removeprefix("/api/v1"))
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert (path, method.lower()) in documented, (path, method)

@@ -23,6 +23,69 @@ def _errors(*codes: int) -> dict[str, Any]:
     return {str(code): {"description": "error", **_json("Error")} for code in codes}
 
 
+def _object(**properties: str) -> dict[str, Any]:
+    return {"type": "object", "required": list(properties), "properties": {k: {"type": v} for k, v in properties.items()}}
+
+
+BINARY = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
+PIN_HEADER = {"name": "X-Sealbid-Pin", "in": "header", "required": True, "schema": {"type": "string"},
+              "description": "the bidder's signing PIN: signs the envelope hash"}
+OFFSET_HEADER = {"name": "Upload-Offset", "in": "header", "required": True, "schema": {"type": "integer"}}
+
+# The sealed-bid endpoints (docs/envelope.md): (path, method, summary, request body, extra parameters, errors).
+SEALED_BID_OPERATIONS: list[tuple[str, str, str, dict[str, Any] | None, list[dict[str, Any]], tuple[int, ...]]] = [
+    ("/keys/encryption", "post", "Register the caller's X25519 encryption public key (base64 of 32 bytes)",
+     {"application/json": {"schema": _object(public_key="string")}}, [], (400, 401, 403)),
+    ("/tenders/{tender_id}/escrow", "get", "The tender's opening escrow: k and the holders' public keys", None, [],
+     (404,)),
+    ("/tenders/{tender_id}/escrow", "put", "Set a draft's escrow holders (user ids) and threshold k (agent)",
+     {"application/json": {"schema": {"type": "object", "required": ["holders", "k"], "properties": {
+         "holders": {"type": "array", "items": {"type": "integer"}}, "k": {"type": "integer"}}}}}, [],
+     (400, 401, 403, 404, 409)),
+    ("/tenders/{tender_id}/obtain", "post", "Obtain the tender's documents (bidder; in the sale period)", None, [],
+     (401, 403, 404, 409, 422)),
+    ("/tenders/{tender_id}/sections/{section}/bids", "post", "Submit a sealed envelope (the body); answers the receipt",
+     BINARY, [PIN_HEADER], (400, 401, 403, 404, 409, 413, 422)),
+    ("/tenders/{tender_id}/sections/{section}/uploads", "post", "Open a resumable upload of an envelope",
+     {"application/json": {"schema": _object(size="integer")}}, [], (400, 401, 403, 404, 409, 422)),
+    ("/uploads/{upload_id}", "get", "Where a resumable upload stands (offset)", None, [], (401, 404)),
+    ("/uploads/{upload_id}", "put", "Append a piece at Upload-Offset (409 with the offset to resume from)", BINARY,
+     [OFFSET_HEADER], (400, 401, 404, 409, 413)),
+    ("/uploads/{upload_id}/finish", "post", "Finish an upload: submit the assembled envelope", None, [PIN_HEADER],
+     (400, 401, 404, 409, 422)),
+    ("/bids/{bid_id}", "get", "The caller's own bid and its history", None, [], (401, 404)),
+    ("/bids/{bid_id}", "delete", "Withdraw the caller's own bid before the deadline", None, [], (401, 404, 409, 422)),
+    ("/bids/{bid_id}/receipt.pdf", "get", "The signed PDF receipt of the caller's own bid", None, [], (401, 404)),
+    ("/tenders/{tender_id}/opening", "get", "The opening room: bids, decryption status, bid forms once decrypted",
+     None, [], (401, 403, 404)),
+    ("/bids/{bid_id}/decrypt", "post", "At the opening: the bid's content key, unwrapped on the bidder's machine",
+     {"application/json": {"schema": _object(content_key="string")}}, [], (400, 401, 404, 409, 422)),
+    ("/bids/{bid_id}/escrow/layer", "get", "Escrow recovery: the layer the calling holder removes next", None, [],
+     (401, 403, 404)),
+    ("/bids/{bid_id}/escrow/layer", "post", "Escrow recovery: the layer with the holder's part removed",
+     {"application/json": {"schema": _object(layer="string")}}, [], (400, 401, 403, 404, 409)),
+]
+
+
+def _path_parameters(path: str) -> list[dict[str, Any]]:
+    names = [part[1:-1] for part in path.split("/") if part.startswith("{")]
+    return [{"name": n, "in": "path", "required": True,
+             "schema": {"type": "string" if n == "upload_id" else "integer"}} for n in names]
+
+
+def _sealed_bid_paths() -> dict[str, dict[str, Any]]:
+    paths: dict[str, dict[str, Any]] = {}
+    for path, method, summary, body, parameters, errors in SEALED_BID_OPERATIONS:
+        operation: dict[str, Any] = {"summary": summary, "parameters": _path_parameters(path) + parameters,
+                                     "responses": {"200": {"description": "done"}, **_errors(*errors)}}
+        if not (method == "get" and path.endswith("/escrow")):
+            operation["security"] = [{"bearer": []}]
+        if body is not None:
+            operation["requestBody"] = {"required": True, "content": body}
+        paths.setdefault(path, {})[method] = operation
+    return paths
+
+
 @cache
 def document() -> dict[str, Any]:
     _, schemas = models_json_schema(
@@ -32,7 +95,7 @@ def document() -> dict[str, Any]:
     )
     secured = [{"bearer": []}]
     tender_id = {"name": "tender_id", "in": "path", "required": True, "schema": {"type": "integer"}}
-    return {
+    doc = {
         "openapi": "3.1.0",
         "info": {"title": "sealbid API", "version": "1.0.0",
                  "description": "电子招标投标交易平台 JSON API. Errors: {\"error\": {\"code\", \"message\"}}."},
@@ -92,3 +155,5 @@ def document() -> dict[str, Any]:
             },
         },
     }
+    doc["paths"].update(_sealed_bid_paths())
+    return doc
