@@ -15,7 +15,7 @@ from bidding.lifecycle import STATUS_LABELS
 from bidding.parties import ORG_KIND_LABELS, ORG_STATUS_LABELS, ROLE_LABELS
 from bidding.schemas import AMENDMENT_LABELS, CATEGORY_LABELS, EVALUATION_LABELS, METHOD_LABELS
 from core.actor import Role
-from core.clock import to_shanghai
+from core.clock import shanghai_text, to_shanghai
 
 LABELS = {
     "status": STATUS_LABELS,
@@ -32,7 +32,7 @@ LABELS = {
 
 def dt(value: datetime | None) -> str:
     """Shown in Asia/Shanghai to the second: deadlines are exact to the second."""
-    return to_shanghai(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+    return shanghai_text(value) if value else ""
 
 
 def dt_input(value: datetime | None) -> str:

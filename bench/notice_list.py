@@ -22,8 +22,6 @@ import http.client
 import json
 import os
 import random
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,7 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-HOST = "127.0.0.1"
+from tests.reliability.harness import HOST, free_port, terminate  # noqa: E402  (after the path above)
+
 TENDERS = 10_000
 WORKERS = 2
 CLIENT_THREADS = 4
@@ -126,11 +125,6 @@ def seed(url: str, count: int) -> None:
 # --- servers --------------------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
 
 class Gunicorn:
     """gunicorn with WORKERS sync workers on loopback, started and stopped by this script only."""
@@ -160,13 +154,7 @@ class Gunicorn:
         raise RuntimeError(f"gunicorn did not answer within {seconds:.0f} s")
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        terminate(self.process)
 
 
 # --- client ---------------------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from core.errors import DomainError, render
@@ -187,8 +188,6 @@ def escrow_peel(args: argparse.Namespace) -> None:
 
 
 def verify_receipt(args: argparse.Namespace) -> None:
-    from cryptography import x509
-
     if args.ca:
         roots = [x509.load_pem_x509_certificate(Path(args.ca).read_bytes())]
         crls = [Path(args.crl).read_bytes()] if args.crl else []

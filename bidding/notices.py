@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bidding.models import Tender
 from bidding.schemas import CATEGORY_LABELS, EVALUATION_LABELS, METHOD_LABELS
 from core.actor import Actor
-from core.clock import Clock, to_shanghai
+from core.clock import Clock, shanghai_text
 from core.files import FileStore
 from signing import pki, records, seal, signed_records
 from signing.signed_records import SignedRecord
@@ -29,10 +29,6 @@ class Signing:
     settings: pki.PlatformSettings
     store: FileStore
     pin: str
-
-
-def _when(value) -> str:
-    return to_shanghai(value).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def notice_record(tender: Tender, record_id: str, signer_name: str) -> records.Record:
@@ -53,11 +49,11 @@ def notice_record(tender: Tender, record_id: str, signer_name: str) -> records.R
                 ("依法必须招标", "是" if tender.is_compulsory else "否"),
                 ("资金来源", "国有资金" if tender.is_state_funded else "非国有资金"),
                 ("地区", tender.region or "—"),
-                ("招标文件获取时间", f"{_when(tender.sale_start)} 至 {_when(tender.sale_end)}"),
-                ("澄清截止时间", _when(tender.clarification_deadline)),
-                ("投标截止时间（开标时间）", _when(tender.bid_deadline)),
+                ("招标文件获取时间", f"{shanghai_text(tender.sale_start)} 至 {shanghai_text(tender.sale_end)}"),
+                ("澄清截止时间", shanghai_text(tender.clarification_deadline)),
+                ("投标截止时间（开标时间）", shanghai_text(tender.bid_deadline)),
                 ("投标有效期", f"{tender.bid_validity_days} 天"),
-                ("公告发布时间", _when(tender.published_at) if tender.published_at else "—"),
+                ("公告发布时间", shanghai_text(tender.published_at) if tender.published_at else "—"),
             ]),
             records.Heading("项目概况"),
             records.Paragraph(tender.description or "—"),

@@ -8,29 +8,23 @@ import json
 from sqlalchemy.orm import Session
 
 from bidding.access import require_manager
+from bidding.bids import BID_STATUS_LABELS
 from bidding.models import Tender
 from bidding.notices import Signing
 from bidding.opening import bids_at_opening, objections
 from core.actor import Actor, Role
-from core.clock import Clock, to_shanghai
+from core.clock import Clock, shanghai_text
 from core.errors import N_, Conflict, NotPermitted
 from signing import records, seal, signed_records
 from signing.signed_records import SignedRecord
 
 KIND = "opening_record"
-STATUS_TEXT = {
-    "decrypted": "已解密",
-    "revoked": "解密失败（投标人原因，视为撤销投标）",
-    "withdrawn_at_opening": "解密失败（非投标人原因，视为撤回投标）",
-    "undecrypted": "未解密",
-    "submitted": "待解密",
-}
 FORM_FIELDS = (("price", "投标报价（元）"), ("duration_days", "工期（日历天）"), ("quality", "质量目标"),
                ("project_manager", "项目经理"))
 
 
 def _when(value) -> str:
-    return to_shanghai(value).strftime("%Y-%m-%d %H:%M:%S") if value else "—"
+    return shanghai_text(value) if value else "—"
 
 
 def opening_record(session: Session, tender: Tender, record_id: str, signers: list[str]) -> records.Record:
@@ -38,7 +32,7 @@ def opening_record(session: Session, tender: Tender, record_id: str, signers: li
     for bid in bids_at_opening(session, tender):
         form = json.loads(bid.bid_form) if bid.bid_form else {}
         rows.append([str(bid.section.number), bid.bidder.name, bid.bidder.credit_code,
-                     STATUS_TEXT.get(bid.status, bid.status) + ("（托管恢复）" if bid.decrypted_via == "escrow" else ""),
+                     BID_STATUS_LABELS.get(bid.status, bid.status) + ("（托管恢复）" if bid.decrypted_via == "escrow" else ""),
                      _when(bid.decrypted_at), *[str(form.get(key, "—")) for key, _ in FORM_FIELDS], "待保证金模块"])
     objection_rows = [[o.bidder.name, o.body, o.answer or "—", _when(o.raised_at)] for o in objections(session, tender)]
     return records.Record(

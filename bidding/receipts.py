@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from core.actor import Actor
-from core.clock import Clock, to_shanghai
+from core.clock import Clock, shanghai_text
 from core.files import FileStore
 from signing import pki, records, seal, signed_records
 from signing.signed_records import SignedRecord
@@ -38,7 +38,7 @@ class ReceiptFacts:
 
 
 def receipt_record(facts: ReceiptFacts, record_id: str) -> records.Record:
-    received = to_shanghai(facts.received_at).strftime("%Y-%m-%d %H:%M:%S")
+    received = shanghai_text(facts.received_at)
     return records.Record(
         kind=KIND,
         title=f"{facts.tender_title} 投标文件接收回执",

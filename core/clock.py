@@ -43,6 +43,11 @@ def to_shanghai(value: datetime) -> datetime:
     return value.astimezone(SHANGHAI)
 
 
+def shanghai_text(value: datetime) -> str:
+    """A time as pages and records print it: Asia/Shanghai, to the second."""
+    return to_shanghai(value).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def from_local(value: datetime) -> datetime:
     """A naive time typed by a person in China, as aware UTC."""
     if value.tzinfo is None:

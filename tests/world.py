@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -160,6 +159,3 @@ def published_tender(session: Session, clock: Clock, store: FileStore, world: Wo
     session.commit()
     return tender
 
-
-def money(value: str) -> Decimal:
-    return Decimal(value)

@@ -33,6 +33,14 @@ def room(app, session, clock):
     return world, tender, placed
 
 
+def _start_opening(session, clock, tender) -> None:
+    """The deadline passes and the scheduler's two steps run: bidding closes, the opening starts."""
+    clock.set(tender.bid_deadline)
+    bids.close_due_tenders(session, clock)
+    opening.start_due_openings(session, clock, timedelta(minutes=30))
+    session.commit()
+
+
 def test_room_is_closed_before_the_opening(client, room):
     _, tender, _ = room
     login(client, "bidder1")
@@ -41,10 +49,7 @@ def test_room_is_closed_before_the_opening(client, room):
 
 def test_bidder_decrypts_from_the_room_and_everyone_sees_it(client, room, session, clock):
     world, tender, placed = room
-    clock.set(tender.bid_deadline)
-    bids.close_due_tenders(session, clock)
-    opening.start_due_openings(session, clock, timedelta(minutes=30))
-    session.commit()
+    _start_opening(session, clock, tender)
     login(client, "bidder1")
     bid_id, data = placed[1]
     page = client.get(f"/tenders/{tender.id}/opening").get_data(as_text=True)
@@ -69,10 +74,7 @@ def test_bidder_decrypts_from_the_room_and_everyone_sees_it(client, room, sessio
 
 def test_agent_cannot_finish_before_the_window_ends(client, room, session, clock):
     _, tender, _ = room
-    clock.set(tender.bid_deadline)
-    bids.close_due_tenders(session, clock)
-    opening.start_due_openings(session, clock, timedelta(minutes=30))
-    session.commit()
+    _start_opening(session, clock, tender)
     login(client, "agent")
     response = post(client, f"/tenders/{tender.id}/opening/finish", {}, form_page=f"/tenders/{tender.id}/opening")
     assert response.status_code == 409
