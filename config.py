@@ -52,6 +52,10 @@ class Config:
     PUBLIC_URL: str = os.environ.get("SEALBID_PUBLIC_URL", "http://127.0.0.1:5000")
     # How long bidders have to decrypt at the opening ([L], typically 30-60 minutes).
     OPENING_DECRYPTION_MINUTES: int = int(os.environ.get("SEALBID_DECRYPTION_MINUTES", "30"))
+    # Annual demand-deposit rate paid on refunded cash bonds (银行同期存款利息, 条例第57条); 0.05 % in 2025.
+    BOND_DEPOSIT_RATE: str = os.environ.get("SEALBID_BOND_DEPOSIT_RATE", "0.0005")
+    # Seconds to wait for a guarantee issuer's adapter endpoint.
+    ISSUER_TIMEOUT_SECONDS: float = float(os.environ.get("SEALBID_ISSUER_TIMEOUT", "10"))
     # How often the scheduler signs a ledger checkpoint (seconds).
     CHECKPOINT_INTERVAL_SECONDS: int = int(os.environ.get("SEALBID_CHECKPOINT_INTERVAL", "900"))
     TESTING: bool = False

@@ -76,6 +76,8 @@ def _pdf(title: str, lines: list[str]) -> bytes:
 
 
 ESCROW_HOLDERS = ("agent", "tenderee", "supervisor")
+# The waiver's legal basis as a demo agent would state it (domain-rules section 2).
+DEMO_WAIVER_BASIS = "浙江省发展改革委等《关于政府投资工程建设项目免收投标保证金的通知》第二条；国办发〔2024〕21号"
 
 
 def _encryption_keys(session: Session, clock: Clock, key_dir: Path, usernames: list[str]) -> dict[str, int]:
@@ -139,11 +141,12 @@ def load(session: Session, clock: Clock, store: FileStore, settings: pki.Platfor
 
     projects = [
         ("HZ-2026-GC-0001", "城东快速路二期工程施工", "works", True, True, "浙江省杭州市",
-         [("第一标段 主线工程", "48000000.00", False, "800000.00"), ("第二标段 匝道工程", "16500000.00", True, None)]),
+         [("第一标段 主线工程", "48000000.00", "required", "800000.00"),
+          ("第二标段 匝道工程", "16500000.00", "waived_credit_commitment", None)]),
         ("HZ-2026-HW-0002", "智慧交通信号控制设备采购", "goods", True, True, "浙江省杭州市",
-         [("信号机及配套设备", "6200000.00", False, "120000.00")]),
+         [("信号机及配套设备", "6200000.00", "required", "120000.00")]),
         ("NB-2026-FW-0003", "滨江片区市政设施监理服务", "services", False, False, "浙江省宁波市",
-         [("监理服务", "1850000.00", True, None)]),
+         [("监理服务", "1850000.00", "waived", None)]),
     ]
     for code, title, category, compulsory, state_funded, region, sections in projects:
         start = now + timedelta(minutes=1)
@@ -153,8 +156,10 @@ def load(session: Session, clock: Clock, store: FileStore, settings: pki.Platfor
             description=f"{title}。资金来源：{'财政资金' if state_funded else '企业自筹'}，招标人为市城市建设投资集团有限公司。",
             sale_start=start, sale_end=start + timedelta(days=7), clarification_deadline=start + timedelta(days=12),
             bid_deadline=start + timedelta(days=25), bid_validity_days=90,
-            sections=[SectionInput(name=n, estimated_price=Decimal(p), bond_waived=w,
-                                   bond_amount=Decimal(b) if b else None) for n, p, w, b in sections]))
+            sections=[SectionInput(name=n, estimated_price=Decimal(p), bond_policy=policy,
+                                   bond_amount=Decimal(b) if b else None,
+                                   bond_waiver_basis="" if b else DEMO_WAIVER_BASIS)
+                      for n, p, policy, b in sections]))
         body = _pdf(f"{title} 招标文件", [f"项目编号：{code}", "第一章 招标公告", "第二章 投标人须知",
                                           "第三章 评标办法", "第四章 合同条款及格式", "第五章 工程量清单"])
         tenders.add_document(session, clock, agent_actor, store, tender.id,

@@ -11,9 +11,17 @@ from flask_babel import get_locale, gettext
 from app.auth import current_actor, current_user
 from app.services import clock
 from bidding.bids import BID_STATUS_LABELS
+from bidding.bonds import BOND_STATUS_LABELS
 from bidding.lifecycle import STATUS_LABELS
 from bidding.parties import ORG_KIND_LABELS, ORG_STATUS_LABELS, ROLE_LABELS
-from bidding.schemas import AMENDMENT_LABELS, CATEGORY_LABELS, EVALUATION_LABELS, METHOD_LABELS
+from bidding.schemas import (
+    AMENDMENT_LABELS,
+    BOND_FORM_LABELS,
+    BOND_POLICY_LABELS,
+    CATEGORY_LABELS,
+    EVALUATION_LABELS,
+    METHOD_LABELS,
+)
 from core.actor import Role
 from core.clock import shanghai_text, to_shanghai
 
@@ -27,6 +35,9 @@ LABELS = {
     "org_status": ORG_STATUS_LABELS,
     "role": ROLE_LABELS,
     "bid_status": BID_STATUS_LABELS,
+    "bond_policy": BOND_POLICY_LABELS,
+    "bond_form": BOND_FORM_LABELS,
+    "bond_status": BOND_STATUS_LABELS,
 }
 
 

@@ -16,6 +16,8 @@ from flask import Flask
 from app.services import platform_settings
 from bidding import uploads
 from bidding.bids import close_due_tenders
+from bidding.bond_release import notify_issuers, track_refunds
+from bidding.guarantees import HttpIssuerAdapter
 from bidding.opening import close_decryption_windows, start_due_openings
 from signing import checkpoints, pki
 
@@ -39,6 +41,9 @@ def tick(app: Flask) -> list[int]:
         opened = start_due_openings(session, services.clock, window)
         session.commit()
         close_decryption_windows(session, services.clock)
+        session.commit()
+        track_refunds(session, services.clock)
+        notify_issuers(session, services.clock, HttpIssuerAdapter(timeout=float(app.config["ISSUER_TIMEOUT_SECONDS"])))
         session.commit()
         uploads.remove_expired(session, services.clock, uploads.UploadArea.in_instance(app.config["SEALBID_INSTANCE"]))
     services.store.remove_stale(STALE_TEMPORARY_SECONDS)

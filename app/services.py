@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from flask import current_app, g
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bidding.guarantees import HttpIssuerAdapter, IssuerAdapter
 from core.clock import Clock
 from core.errors import N_, Unavailable
 from core.files import FileStore
@@ -57,6 +59,16 @@ def signing_settings() -> PlatformSettings:
     if settings is None:
         raise Unavailable(N_("平台签名口令未配置（SEALBID_SIGNING_PASSPHRASE），暂不能签名。"))
     return settings
+
+
+def deposit_rate() -> Decimal:
+    """The annual deposit rate refunds of cash bonds carry (条例第57条), as the operator configured it."""
+    return Decimal(str(current_app.config["BOND_DEPOSIT_RATE"]))
+
+
+def issuer_adapter() -> IssuerAdapter:
+    """How the platform reaches guarantee issuers: their registered HTTP endpoints."""
+    return HttpIssuerAdapter(timeout=float(current_app.config["ISSUER_TIMEOUT_SECONDS"]))
 
 
 def close_db(_exc: BaseException | None = None) -> None:

@@ -111,7 +111,8 @@ def seed(url: str, count: int) -> None:
         })
         price = Decimal(rng.randrange(1_000, 500_000) * 100)
         sections.append({
-            "tender_id": i, "number": 1, "name": "一标段", "estimated_price": price, "bond_waived": False,
+            "tender_id": i, "number": 1, "name": "一标段", "estimated_price": price, "bond_policy": "required",
+            "bond_forms": "cash,bank_guarantee",
             "bond_amount": (price * Decimal("0.01")).quantize(Decimal("0.01")), "evaluation_method": "comprehensive",
         })
     with engine.begin() as conn:

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bidding import receipts
+from bidding import bond_release, receipts
 from bidding.escrow import require_escrow
 from bidding.lifecycle import transition
 from bidding.models import Bid, BidSubmission, Section, Tender
@@ -49,7 +49,7 @@ class Signals:
     client_fingerprint: str = ""
 
 
-def _section(tender: Tender, number: int) -> Section:
+def section_by_number(tender: Tender, number: int) -> Section:
     for section in tender.sections:
         if section.number == number:
             return section
@@ -88,7 +88,7 @@ def submit(session: Session, clock: Clock, actor: Actor, settings: pki.PlatformS
     org = approved_bidder(session, actor)
     if not obtained(session, tender.id, org.id):
         raise NotPermitted(N_("请先获取招标文件。"))
-    section = _section(tender, section_number)
+    section = section_by_number(tender, section_number)
     if section.status != "open" or clock.now() >= tender.bid_deadline or tender.status != "published":
         raise DeadlinePassed(N_("投标截止时间已过，平台拒收（法第28条）。"), rule=N_("法第28条"))
     escrow = require_escrow(tender)
@@ -198,6 +198,8 @@ def _settle_sections(session: Session, clock: Clock, tender: Tender) -> None:
     for section in tender.sections:
         count = counts.get(section.id, 0)
         section.status = "failed" if count < MIN_BIDS else "proceeding"
+        if section.status == "failed":
+            bond_release.schedule_release(session, clock, section, clock.now())
         ledger.append(session, clock, Actor.system(), f"section.{section.status}", "section", section.id,
                       tender_id=tender.id, after={"number": section.number, "bids": count, "minimum": MIN_BIDS})
     session.flush()

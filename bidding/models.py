@@ -91,13 +91,26 @@ class Section(Base):
     number: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200))
     estimated_price: Mapped[Decimal] = mapped_column(MONEY)
-    bond_waived: Mapped[bool] = mapped_column(Boolean, default=False)
+    # required | waived | waived_credit_commitment (domain-rules section 2)
+    bond_policy: Mapped[str] = mapped_column(String(30), default="required")
     bond_amount: Mapped[Decimal | None] = mapped_column(MONEY, nullable=True)
+    # the forms a required bond may take, comma-separated BondForm values
+    bond_forms: Mapped[str] = mapped_column(String(200), default="")
+    # the legal basis of a waiver, stated by the agent and signed with the waiver decision
+    bond_waiver_basis: Mapped[str] = mapped_column(Text, default="")
     evaluation_method: Mapped[str] = mapped_column(String(30))
     # open -> failed (流标, fewer than 3 bids at the deadline, 条例第44条) | proceeding
     status: Mapped[str] = mapped_column(String(20), default="open")
 
     tender: Mapped[Tender] = relationship(back_populates="sections")
+
+    @property
+    def bond_waived(self) -> bool:
+        return self.bond_policy != "required"
+
+    @property
+    def accepted_bond_forms(self) -> list[str]:
+        return [form for form in self.bond_forms.split(",") if form]
 
 
 class TenderDocument(Base):
@@ -297,3 +310,22 @@ class OpeningObjection(Base):
     answered_by: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), nullable=True)
 
     bidder: Mapped[Organisation] = relationship()
+
+
+class Contract(Base):
+    """The contract signed with the winner of a section (法第46条); bond release counts from its date."""
+
+    __tablename__ = "contract"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tender.id", ondelete="CASCADE"), index=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("section.id", ondelete="CASCADE"), unique=True)
+    winner_org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    price: Mapped[Decimal] = mapped_column(MONEY)
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    performance_bond: Mapped[Decimal | None] = mapped_column(MONEY, nullable=True)
+    recorded_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    winner: Mapped[Organisation] = relationship()
+    section: Mapped[Section] = relationship()

@@ -11,8 +11,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from bidding.models import Tender
-from bidding.schemas import CATEGORY_LABELS, EVALUATION_LABELS, METHOD_LABELS
+from bidding.models import Section, Tender
+from bidding.schemas import (
+    BOND_FORM_LABELS,
+    CATEGORY_LABELS,
+    EVALUATION_LABELS,
+    METHOD_LABELS,
+    BondForm,
+    BondPolicy,
+)
 from core.actor import Actor
 from core.clock import Clock, shanghai_text
 from core.files import FileStore
@@ -29,6 +36,16 @@ class Signing:
     settings: pki.PlatformSettings
     store: FileStore
     pin: str
+
+
+def bond_terms(section: Section) -> str:
+    """The bond as the notice states it: the amount and accepted forms, or the waiver."""
+    if section.bond_policy == BondPolicy.WAIVED:
+        return "免收"
+    if section.bond_policy == BondPolicy.WAIVED_CREDIT_COMMITMENT:
+        return "免收，以信用承诺书替代"
+    forms = "、".join(BOND_FORM_LABELS[BondForm(f)] for f in section.accepted_bond_forms)
+    return f"{section.bond_amount:,.2f} 元（{forms}）"
 
 
 def notice_record(tender: Tender, record_id: str, signer_name: str) -> records.Record:
@@ -61,7 +78,7 @@ def notice_record(tender: Tender, record_id: str, signer_name: str) -> records.R
             records.Table(
                 ["标段", "名称", "招标控制价（元）", "投标保证金", "评标办法"],
                 [[str(s.number), s.name, f"{s.estimated_price:,.2f}",
-                  "免收" if s.bond_waived else f"{s.bond_amount:,.2f} 元",
+                  bond_terms(s),
                   EVALUATION_LABELS.get(s.evaluation_method, s.evaluation_method)] for s in tender.sections],
                 col_widths=[1, 4, 3, 3, 3],
             ),

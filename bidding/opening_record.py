@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from bidding.access import require_manager
 from bidding.bids import BID_STATUS_LABELS
+from bidding.bonds import bond_states
 from bidding.models import Tender
 from bidding.notices import Signing
 from bidding.opening import bids_at_opening, objections
@@ -29,11 +30,13 @@ def _when(value) -> str:
 
 def opening_record(session: Session, tender: Tender, record_id: str, signers: list[str]) -> records.Record:
     rows = []
+    bonds = bond_states(session, tender)
     for bid in bids_at_opening(session, tender):
         form = json.loads(bid.bid_form) if bid.bid_form else {}
         rows.append([str(bid.section.number), bid.bidder.name, bid.bidder.credit_code,
                      BID_STATUS_LABELS.get(bid.status, bid.status) + ("（托管恢复）" if bid.decrypted_via == "escrow" else ""),
-                     _when(bid.decrypted_at), *[str(form.get(key, "—")) for key, _ in FORM_FIELDS], "待保证金模块"])
+                     _when(bid.decrypted_at), *[str(form.get(key, "—")) for key, _ in FORM_FIELDS],
+                     bonds[(bid.section_id, bid.bidder_org_id)].text])
     objection_rows = [[o.bidder.name, o.body, o.answer or "—", _when(o.raised_at)] for o in objections(session, tender)]
     return records.Record(
         kind=KIND,
@@ -46,7 +49,7 @@ def opening_record(session: Session, tender: Tender, record_id: str, signers: li
                            ("解密截止时间", _when(tender.decryption_deadline)), ("开标方式", "不见面开标，远程解密")]),
             records.Heading("投标人及开标一览表"),
             records.Table(["标段", "投标人", "统一社会信用代码", "解密状态", "解密时间",
-                           *[label for _, label in FORM_FIELDS], "保证金"], rows),
+                           *[label for _, label in FORM_FIELDS], "投标保证金"], rows),
             records.Heading("开标异议及答复"),
             records.Table(["提出人", "异议", "答复", "时间"], objection_rows or [["—", "无", "—", "—"]]),
             records.SignaturePlaces(signers),

@@ -9,7 +9,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from bidding.schemas import Category, Method, SectionInput, TenderInput
+from bidding.schemas import (
+    GUARANTEE_FORMS,
+    REQUIRED_BOND_FORMS,
+    BondForm,
+    BondPolicy,
+    Category,
+    Method,
+    SectionInput,
+    TenderInput,
+)
 from core.errors import N_, DeadlinePassed, InvalidInput, RuleViolation, phrase
 
 # T2 条例第16条 [S]: documents are sold for at least 5 days.
@@ -24,6 +33,12 @@ MIN_DAYS_OBJECTION_BEFORE_DEADLINE = 10
 BOND_RATE_CAP = Decimal("0.02")
 # B2 工程建设项目施工/货物招标投标办法 [R]: and at most CNY 800,000 for works and goods.
 BOND_ABSOLUTE_CAP = {Category.WORKS: Decimal("800000"), Category.GOODS: Decimal("800000")}
+# A waiver states its legal basis (a policy document and article): a few characters at least.
+MIN_WAIVER_BASIS = 4
+# B12 条例第58条 [S]: the performance bond is at most 10% of the contract price.
+PERFORMANCE_BOND_RATE_CAP = Decimal("0.10")
+# T16 条例第57条 [S]: bid bonds are refunded within 5 days after the contract is signed.
+BOND_REFUND_DAYS = 5
 # A draft's dates may be a few minutes behind the clock when the form is sent.
 PAST_TOLERANCE = timedelta(minutes=5)
 
@@ -86,10 +101,14 @@ def bond_cap(category: Category, estimated_price: Decimal) -> Decimal:
 
 
 def check_section(category: Category, number: int, section: SectionInput) -> None:
-    """A section's bond is waived, or a positive amount within the cap."""
-    if section.bond_waived:
+    """A section's bond policy: waived with its legal basis, or a positive amount within the cap in
+    forms that include a guarantee (domain-rules section 2)."""
+    if section.bond_policy != BondPolicy.REQUIRED:
         if section.bond_amount:
             raise InvalidInput(N_("第 %(number)s 标段已免收投标保证金，不能再填写金额。"), number=number)
+        if len(section.bond_waiver_basis) < MIN_WAIVER_BASIS:
+            raise InvalidInput(N_("第 %(number)s 标段免收投标保证金，请写明免收依据（政策文件及条款）。"),
+                               field="bond_waiver_basis", number=number)
         return
     if section.bond_amount is None or section.bond_amount <= 0:
         raise InvalidInput(N_("第 %(number)s 标段：请填写投标保证金金额，或选择免收。"), number=number)
@@ -101,6 +120,45 @@ def check_section(category: Category, number: int, section: SectionInput) -> Non
             number=number,
             cap=f"{cap:,.2f}",
         )
+    forms = set(section.bond_forms)
+    if not forms or not forms <= set(REQUIRED_BOND_FORMS):
+        raise InvalidInput(N_("第 %(number)s 标段：请选择接受的保证金形式（现金或保函；信用承诺仅用于免收）。"),
+                           field="bond_forms", number=number)
+    if not forms & set(GUARANTEE_FORMS):
+        raise RuleViolation(
+            N_("第 %(number)s 标段：招标人不得拒绝以保函替代现金缴纳投标保证金，请至少接受一种保函（%(rule)s）。"),
+            field="bond_forms", rule=N_("发改法规〔2023〕27号"), number=number,
+        )
+
+
+def stored_bond_forms(section: SectionInput) -> str:
+    """The forms a section accepts as stored: none when waived, only the commitment when it replaces the bond."""
+    if section.bond_policy == BondPolicy.WAIVED:
+        return ""
+    if section.bond_policy == BondPolicy.WAIVED_CREDIT_COMMITMENT:
+        return BondForm.CREDIT_COMMITMENT.value
+    return ",".join(form.value for form in REQUIRED_BOND_FORMS if form in section.bond_forms)
+
+
+def bid_validity_end(bid_deadline: datetime, bid_validity_days: int) -> datetime:
+    """T10 条例第25条: bid validity runs from the deadline; B6 条例第26条: a bond must cover it."""
+    return bid_deadline + timedelta(days=bid_validity_days)
+
+
+def performance_bond_cap(contract_price: Decimal) -> Decimal:
+    """B12 条例第58条: the performance bond is at most 10% of the contract price."""
+    return (contract_price * PERFORMANCE_BOND_RATE_CAP).quantize(Decimal("0.01"))
+
+
+def bond_release_due(contract_signed_at: datetime) -> datetime:
+    """T16 条例第57条: bonds are refunded, with interest, within 5 days after the contract is signed."""
+    return contract_signed_at + timedelta(days=BOND_REFUND_DAYS)
+
+
+def deposit_interest(amount: Decimal, annual_rate: Decimal, since: datetime, until: datetime) -> Decimal:
+    """T16 条例第57条: refunds carry the bank's deposit interest (银行同期存款利息), on the banks' 360-day year."""
+    days = max(0, (until - since).days)
+    return (amount * annual_rate * days / 360).quantize(Decimal("0.01"))
 
 
 def amendment_needs_new_deadline(now: datetime, bid_deadline: datetime) -> bool:

@@ -33,6 +33,26 @@ class EvaluationMethod(StrEnum):
     LOWEST_EVALUATED_PRICE = "lowest_evaluated_price"
 
 
+class BondPolicy(StrEnum):
+    """Per section (domain-rules section 2): a bond is required, waived, or waived for a credit commitment."""
+
+    REQUIRED = "required"
+    WAIVED = "waived"
+    WAIVED_CREDIT_COMMITMENT = "waived_credit_commitment"
+
+
+class BondForm(StrEnum):
+    CASH = "cash"
+    BANK_GUARANTEE = "bank_guarantee"
+    INSURANCE_GUARANTEE = "insurance_guarantee"
+    GUARANTOR_GUARANTEE = "guarantor_guarantee"
+    CREDIT_COMMITMENT = "credit_commitment"
+
+
+GUARANTEE_FORMS = (BondForm.BANK_GUARANTEE, BondForm.INSURANCE_GUARANTEE, BondForm.GUARANTOR_GUARANTEE)
+REQUIRED_BOND_FORMS = (BondForm.CASH, *GUARANTEE_FORMS)
+
+
 class AmendmentKind(StrEnum):
     CLARIFICATION = "clarification"
     AMENDMENT = "amendment"
@@ -43,6 +63,18 @@ METHOD_LABELS = {Method.OPEN: N_("公开招标"), Method.INVITED: N_("邀请招�
 EVALUATION_LABELS = {
     EvaluationMethod.COMPREHENSIVE: N_("综合评估法"),
     EvaluationMethod.LOWEST_EVALUATED_PRICE: N_("经评审的最低投标价法"),
+}
+BOND_POLICY_LABELS = {
+    BondPolicy.REQUIRED: N_("收取投标保证金"),
+    BondPolicy.WAIVED: N_("免收投标保证金"),
+    BondPolicy.WAIVED_CREDIT_COMMITMENT: N_("免收，以信用承诺替代"),
+}
+BOND_FORM_LABELS = {
+    BondForm.CASH: N_("现金转账"),
+    BondForm.BANK_GUARANTEE: N_("银行保函"),
+    BondForm.INSURANCE_GUARANTEE: N_("保证保险保函"),
+    BondForm.GUARANTOR_GUARANTEE: N_("担保机构保函"),
+    BondForm.CREDIT_COMMITMENT: N_("信用承诺书"),
 }
 AMENDMENT_LABELS = {AmendmentKind.CLARIFICATION: N_("澄清"), AmendmentKind.AMENDMENT: N_("修改")}
 
@@ -79,7 +111,9 @@ FIELD_LABELS = {
     "name": N_("名称"),
     "estimated_price": N_("招标控制价"),
     "bond_amount": N_("投标保证金"),
-    "bond_waived": N_("免收投标保证金"),
+    "bond_policy": N_("投标保证金政策"),
+    "bond_forms": N_("接受的保证金形式"),
+    "bond_waiver_basis": N_("免收依据"),
     "evaluation_method": N_("评标办法"),
     "estimated_amount": N_("估算金额"),
     "expected_notice_date": N_("预计发布公告时间"),
@@ -104,8 +138,10 @@ def _aware(value: Any) -> Any:
 class SectionInput(_Input):
     name: Title
     estimated_price: Money
-    bond_waived: bool = False
+    bond_policy: BondPolicy = BondPolicy.REQUIRED
     bond_amount: Annotated[Decimal, Field(ge=0, le=MAX_MONEY, max_digits=15, decimal_places=2)] | None = None
+    bond_forms: Annotated[list[BondForm], Field(max_length=len(BondForm))] = list(REQUIRED_BOND_FORMS)
+    bond_waiver_basis: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
     evaluation_method: EvaluationMethod = EvaluationMethod.COMPREHENSIVE
 
 

@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 
 from bidding import rules
 from bidding.access import PUBLIC_STATUSES, require_manager, require_role, require_visible
+from bidding.bond_waiver import sign_waiver_decision
 from bidding.escrow import require_escrow
 from bidding.lifecycle import transition
 from bidding.models import Amendment, Section, Tender, TenderDocument, TenderPlan
 from bidding.notices import Signing, sign_notice
-from bidding.schemas import AmendmentInput, PlanInput, TenderInput
+from bidding.schemas import AmendmentInput, BondPolicy, PlanInput, TenderInput
 from core.actor import Actor, OrgKind, Role
 from core.clock import Clock
 from core.errors import N_, Conflict, InvalidInput, NotFound, phrase
@@ -117,8 +118,10 @@ def _sections(data: TenderInput) -> list[Section]:
             number=number,
             name=s.name,
             estimated_price=s.estimated_price,
-            bond_waived=s.bond_waived,
-            bond_amount=None if s.bond_waived else s.bond_amount,
+            bond_policy=s.bond_policy,
+            bond_amount=s.bond_amount if s.bond_policy == BondPolicy.REQUIRED else None,
+            bond_forms=rules.stored_bond_forms(s),
+            bond_waiver_basis=s.bond_waiver_basis if s.bond_policy != BondPolicy.REQUIRED else "",
             evaluation_method=s.evaluation_method,
         )
         for number, s in enumerate(data.sections, start=1)
@@ -236,6 +239,7 @@ def publish_tender(session: Session, clock: Clock, actor: Actor, tender_id: int,
     transition(session, clock, actor, tender, "draft", "published", "tender.publish",
                values={"published_at": clock.now()})
     sign_notice(session, clock, actor, tender, signing)
+    sign_waiver_decision(session, clock, actor, tender, signing)
     return tender
 
 

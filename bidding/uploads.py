@@ -115,13 +115,6 @@ class BidPage:
     bid: Bid | None  # the section's current bid of this bidder, if any
 
 
-def _section(tender: Tender, number: int) -> Section:
-    for section in tender.sections:
-        if section.number == number:
-            return section
-    raise NotFound(N_("标段不存在。"))
-
-
 def _accepting(clock: Clock, tender: Tender, section: Section) -> bool:
     return tender.status == "published" and section.status == "open" and clock.now() < tender.bid_deadline
 
@@ -131,7 +124,7 @@ def _require_bidder_for(session: Session, actor: Actor, tender_id: int, section_
     org = approved_bidder(session, actor)
     if not obtained(session, tender.id, org.id):
         raise NotPermitted(N_("请先获取招标文件。"))
-    return tender, _section(tender, section_number), org
+    return tender, bids.section_by_number(tender, section_number), org
 
 
 def bid_page(session: Session, clock: Clock, actor: Actor, tender_id: int, section_number: int) -> BidPage:
@@ -249,7 +242,7 @@ def append(session: Session, clock: Clock, actor: Actor, area: UploadArea, uploa
     if length is not None and (length < 0 or length > MAX_PIECE_BYTES):
         raise InvalidInput(N_("每段数据不得超过 %(limit)s MB。"), field="body", limit=MAX_PIECE_BYTES // (1024 * 1024))
     tender = session.get(Tender, upload.tender_id)
-    _refuse_after_deadline(clock, tender, _section(tender, upload.section_number))
+    _refuse_after_deadline(clock, tender, bids.section_by_number(tender, upload.section_number))
     with _locked(area, upload) as handle:
         _in_step(session, upload, handle)
         start = upload.received

@@ -40,7 +40,8 @@
       copy.querySelector("legend .n").textContent = n + 1;
       copy.querySelectorAll("input, select").forEach(function (input) {
         input.name = input.name.replace(/^sections-\d+-/, "sections-" + n + "-");
-        if (input.type === "checkbox") input.checked = false; else if (input.tagName === "INPUT") input.value = "";
+        if (input.type === "checkbox") { if (!/-bond_forms$/.test(input.name)) input.checked = false; }
+        else if (input.tagName === "INPUT") input.value = "";
       });
       list.appendChild(copy);
     });

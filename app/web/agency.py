@@ -16,7 +16,7 @@ from bidding import escrow, participation, parties, tenders
 from bidding.access import manages
 from bidding.notices import Signing
 from bidding.rules import amendment_needs_new_deadline
-from bidding.schemas import AmendmentInput, PlanInput, TenderInput, parse
+from bidding.schemas import REQUIRED_BOND_FORMS, AmendmentInput, PlanInput, TenderInput, parse
 from core.actor import Role
 from core.errors import N_, InvalidInput, NotPermitted
 
@@ -26,20 +26,17 @@ SECTION_FIELD = re.compile(r"^sections-(\d+)-(\w+)$")
 
 def _tender_form_data() -> dict[str, Any]:
     """The tender form as the input shape's plain values (sections-N-field rows)."""
-    rows: dict[int, dict[str, Any]] = {}
-    for key in request.form:
-        match = SECTION_FIELD.match(key)
-        if match:
-            rows.setdefault(int(match.group(1)), {})[match.group(2)] = request.form.get(key, "").strip()
     sections = []
-    for _, row in sorted(rows.items()):
-        if not any(v for k, v in row.items() if k != "evaluation_method"):
+    for row in _posted_sections():
+        if not any(row.get(k) for k in ("name", "estimated_price", "bond_amount", "bond_waiver_basis")):
             continue
         sections.append({
             "name": row.get("name", ""),
             "estimated_price": row.get("estimated_price") or None,
-            "bond_waived": row.get("bond_waived") in {"on", "1"},
+            "bond_policy": row.get("bond_policy") or "required",
             "bond_amount": row.get("bond_amount") or None,
+            "bond_forms": row.get("bond_forms", []),
+            "bond_waiver_basis": row.get("bond_waiver_basis", ""),
             "evaluation_method": row.get("evaluation_method") or "comprehensive",
         })
     return {
@@ -62,10 +59,39 @@ def _tender_form_data() -> dict[str, Any]:
     }
 
 
+def _posted_sections() -> list[dict[str, Any]]:
+    """The form's section rows (sections-N-field), in order; bond_forms is a list of ticked forms."""
+    rows: dict[int, dict[str, Any]] = {}
+    for key in request.form:
+        match = SECTION_FIELD.match(key)
+        if match:
+            row = rows.setdefault(int(match.group(1)), {})
+            name = match.group(2)
+            row[name] = request.form.getlist(key) if name == "bond_forms" else request.form.get(key, "").strip()
+    return [row for _, row in sorted(rows.items())]
+
+
+def _section_rows(tender) -> list[dict[str, Any]]:
+    """What the section fieldsets show: the posted rows, the draft's sections, or one empty section."""
+    if request.method == "POST":
+        rows = _posted_sections()
+    elif tender is not None:
+        rows = [{"name": s.name, "estimated_price": s.estimated_price, "bond_policy": s.bond_policy,
+                 "bond_amount": s.bond_amount, "bond_forms": s.accepted_bond_forms,
+                 "bond_waiver_basis": s.bond_waiver_basis, "evaluation_method": s.evaluation_method}
+                for s in tender.sections]
+    else:
+        rows = []
+    return rows or [{"name": "", "estimated_price": "", "bond_policy": "required", "bond_amount": "",
+                     "bond_forms": list(REQUIRED_BOND_FORMS), "bond_waiver_basis": "",
+                     "evaluation_method": "comprehensive"}]
+
+
 def _form(template: str, **context: Any):
     actor = current_actor()
-    return render_template(template, tenderees=parties.tenderees(db()),
-                           plans=tenders.agency_plans(db(), actor), **context)
+    return render_template(template, tenderees=parties.tenderees(db()), plans=tenders.agency_plans(db(), actor),
+                           section_rows=_section_rows(context.get("tender")), required_forms=REQUIRED_BOND_FORMS,
+                           **context)
 
 
 @bp.get("/")

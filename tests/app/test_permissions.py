@@ -993,7 +993,8 @@ def _tender_form(world, clock, **overrides):
     data = tender_data(world, clock, code="ODD-002")
     form = {k: local(v) if hasattr(v, "astimezone") else str(v) for k, v in data.items() if k != "sections"}
     form.update({"is_compulsory": "on", "is_state_funded": "on", "sections-0-name": "一标段",
-                 "sections-0-estimated_price": "10000000.00", "sections-0-bond_amount": "200000.00"})
+                 "sections-0-estimated_price": "10000000.00", "sections-0-bond_amount": "200000.00",
+                 "sections-0-bond_forms": "bank_guarantee"})
     form.update(overrides)
     return form
 

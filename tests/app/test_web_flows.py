@@ -35,8 +35,10 @@ def _tender_form(people, clock, **overrides) -> dict:
         "clarification_deadline": _local(start + timedelta(days=10)),
         "bid_deadline": _local(start + timedelta(days=25)), "bid_validity_days": "90",
         "sections-0-name": "一标段", "sections-0-estimated_price": "5000000", "sections-0-bond_amount": "100000",
+        "sections-0-bond_forms": ["cash", "bank_guarantee"],
         "sections-0-evaluation_method": "comprehensive",
-        "sections-1-name": "二标段", "sections-1-estimated_price": "3000000", "sections-1-bond_waived": "on",
+        "sections-1-name": "二标段", "sections-1-estimated_price": "3000000", "sections-1-bond_policy": "waived",
+        "sections-1-bond_waiver_basis": "政府投资项目免收",
         "sections-1-evaluation_method": "lowest_evaluated_price",
     }
     form.update(overrides)

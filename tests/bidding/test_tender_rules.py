@@ -14,6 +14,9 @@ from bidding.schemas import TenderInput, parse
 from core.errors import Conflict, InvalidInput, NotFound, NotPermitted, RuleViolation
 from tests.world import draft_with_escrow, published_tender, signing, tender_data, tender_input
 
+# A waived bond states its legal basis.
+WAIVED = {"bond_policy": "waived", "bond_waiver_basis": "政府投资项目免收"}
+
 
 def test_compulsory_tender_needs_twenty_days(session, clock, world):
     data = tender_data(world, clock)
@@ -61,7 +64,7 @@ def test_state_funded_compulsory_tender_cannot_be_invited(session, clock, world)
 
 
 def test_section_without_price_is_refused(session, clock, world):
-    data = tender_data(world, clock, sections=[{"name": "一标段", "bond_waived": True}])
+    data = tender_data(world, clock, sections=[{"name": "一标段", **WAIVED}])
     with pytest.raises(InvalidInput) as refused:
         parse(TenderInput, data)
     assert refused.value.field == "sections.0.estimated_price"
@@ -77,7 +80,7 @@ def test_tender_without_sections_is_refused(clock, world):
 def test_negative_or_absurd_prices_are_refused(clock, world, price):
     with pytest.raises(InvalidInput):
         parse(TenderInput, tender_data(world, clock, sections=[{"name": "一标段", "estimated_price": price,
-                                                                "bond_waived": True}]))
+                                                                **WAIVED}]))
 
 
 def test_bid_bond_is_capped_at_two_percent(session, clock, world):
@@ -96,11 +99,40 @@ def test_works_bid_bond_is_capped_at_eight_hundred_thousand(session, clock, worl
 def test_waived_bond_takes_no_amount_and_required_bond_needs_one(session, clock, world):
     with pytest.raises(InvalidInput):
         tenders.create_tender(session, clock, world.agent, tender_input(
-            world, clock, sections=[{"name": "一标段", "estimated_price": "100.00", "bond_waived": True,
+            world, clock, sections=[{"name": "一标段", "estimated_price": "100.00", **WAIVED,
                                      "bond_amount": "1.00"}]))
     with pytest.raises(InvalidInput):
         tenders.create_tender(session, clock, world.agent, tender_input(
             world, clock, sections=[{"name": "一标段", "estimated_price": "100.00"}]))
+
+
+def test_waiver_without_its_legal_basis_is_refused(session, clock, world):
+    with pytest.raises(InvalidInput) as refused:
+        tenders.create_tender(session, clock, world.agent, tender_input(
+            world, clock, sections=[{"name": "一标段", "estimated_price": "100.00", "bond_policy": "waived"}]))
+    assert refused.value.field == "bond_waiver_basis"
+
+
+def test_waiver_for_a_credit_commitment_accepts_only_the_commitment(session, clock, world):
+    tender = tenders.create_tender(session, clock, world.agent, tender_input(
+        world, clock, sections=[{"name": "一标段", "estimated_price": "100.00", "bond_policy": "waived_credit_commitment",
+                                 "bond_waiver_basis": "政府投资项目以信用承诺替代"}]))
+    assert tender.sections[0].accepted_bond_forms == ["credit_commitment"]
+    assert tender.sections[0].bond_amount is None
+
+
+def test_required_bond_must_accept_a_guarantee_instead_of_cash(session, clock, world):
+    sections = [{"name": "一标段", "estimated_price": "1000000.00", "bond_amount": "20000.00", "bond_forms": ["cash"]}]
+    with pytest.raises(RuleViolation) as refused:
+        tenders.create_tender(session, clock, world.agent, tender_input(world, clock, sections=sections))
+    assert refused.value.rule == "发改法规〔2023〕27号"
+
+
+@pytest.mark.parametrize("forms", [[], ["credit_commitment", "cash"], ["gold_bars"]])
+def test_required_bond_forms_must_be_real_bond_forms(session, clock, world, forms):
+    sections = [{"name": "一标段", "estimated_price": "1000000.00", "bond_amount": "20000.00", "bond_forms": forms}]
+    with pytest.raises(InvalidInput):
+        tenders.create_tender(session, clock, world.agent, parse(TenderInput, tender_data(world, clock, sections=sections)))
 
 
 def test_duplicate_tender_code_is_refused_whatever_its_case(session, clock, world):

@@ -15,8 +15,10 @@ class SectionOut(BaseModel):
     number: int
     name: str
     estimated_price: Decimal
-    bond_waived: bool
+    bond_policy: str
     bond_amount: Decimal | None
+    bond_forms: list[str]
+    bond_waiver_basis: str
     evaluation_method: str
 
 
@@ -94,7 +96,10 @@ def detail(tender: Tender) -> TenderOut:
         description=tender.description, tenderee=tender.tenderee.name, agent=tender.agent.name,
         sale_start=tender.sale_start, sale_end=tender.sale_end, clarification_deadline=tender.clarification_deadline,
         bid_validity_days=tender.bid_validity_days,
-        sections=[SectionOut.model_validate(s, from_attributes=True) for s in tender.sections],
+        sections=[SectionOut(number=s.number, name=s.name, estimated_price=s.estimated_price, bond_policy=s.bond_policy,
+                             bond_amount=s.bond_amount, bond_forms=s.accepted_bond_forms,
+                             bond_waiver_basis=s.bond_waiver_basis, evaluation_method=s.evaluation_method)
+                  for s in tender.sections],
         documents=[DocumentOut.model_validate(d, from_attributes=True) for d in current_documents(tender)],
         amendments=[AmendmentOut.model_validate(a, from_attributes=True) for a in tender.amendments],
     )
