@@ -92,8 +92,8 @@ def _decode(data: bytes) -> str:
     raise InvalidInput(N_("对账单文件无法识别编码，请导出为 UTF-8 或 GBK 编码的 CSV。"), field="file")
 
 
-def _row_error(line: int, text: str, **params: object) -> RowError:
-    return RowError(line, Msg(text, params))
+def _row_error(row: int, text: str, **params: object) -> RowError:
+    return RowError(row, Msg(text, params))
 
 
 def transfer_from(values: dict[str, str], line: int) -> Transfer | RowError:
