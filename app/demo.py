@@ -20,12 +20,13 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app import demo_lifecycle
 from bidding import escrow, parties, tenders
 from bidding.notices import Signing
 from bidding.schemas import SectionInput, TenderInput
 from core import credit_code
 from core.actor import Actor, OrgKind, Role
-from core.clock import Clock
+from core.clock import Clock, FrozenClock
 from core.files import FileStore
 from core.identity import Organisation, User, UserRole, hash_password
 from signing import encryption_keys, envelope, ledger, pki
@@ -99,6 +100,9 @@ def _encryption_keys(session: Session, clock: Clock, key_dir: Path, usernames: l
 def load(session: Session, clock: Clock, store: FileStore, settings: pki.PlatformSettings, key_dir: Path) -> bool:
     if session.scalar(select(User.id).where(User.username == "admin")) is not None:
         return False
+    # The platform, the people and the finished tender come first, weeks ago; the open tenders today.
+    today = clock
+    clock = FrozenClock(today.now() - demo_lifecycle.HISTORY)
     now = clock.now()
     pki.init_platform(session, clock, Actor.system(), settings)
     admin = User(username="admin", display_name="平台管理员", password_hash=hash_password(ACCOUNTS.password),
@@ -138,6 +142,17 @@ def load(session: Session, clock: Clock, store: FileStore, settings: pki.Platfor
     agent_actor = agent.actor()
     holder_ids = _encryption_keys(session, clock, key_dir,
                                   [*ESCROW_HOLDERS, "bidder1", "bidder2", "bidder3"])
+    issuer = demo_lifecycle.DemoIssuer.create(now, key_dir)
+    issuer.register(session, clock, admin_actor)
+    people = demo_lifecycle.DemoPeople(
+        actors={u.username: u.actor() for u in session.scalars(select(User))},
+        keys={name: envelope.load_private_pem((key_dir / f"{name}.pem").read_bytes())
+              for name in ("bidder1", "bidder2", "bidder3")},
+        holder_ids=[holder_ids[n] for n in ESCROW_HOLDERS], tenderee_org_id=tenderee.id)
+    demo_lifecycle.finished_tender(session, clock, store, settings, people, issuer, ACCOUNTS.signing_pin,
+                                   _pdf("城北污水管网改造工程施工 招标文件", ["项目编号：HZ-2026-GC-0098", "第一章 招标公告"]))
+    clock = today
+    now = clock.now()
 
     projects = [
         ("HZ-2026-GC-0001", "城东快速路二期工程施工", "works", True, True, "浙江省杭州市",
@@ -149,7 +164,7 @@ def load(session: Session, clock: Clock, store: FileStore, settings: pki.Platfor
          [("监理服务", "1850000.00", "waived", None)]),
     ]
     for code, title, category, compulsory, state_funded, region, sections in projects:
-        start = now + timedelta(minutes=1)
+        start = now  # documents go out at once, so demo bidders can obtain them and provide bonds
         tender = tenders.create_tender(session, clock, agent_actor, TenderInput(
             code=code, title=title, tenderee_org_id=tenderee.id, category=category, is_compulsory=compulsory,
             is_state_funded=state_funded, region=region,
@@ -167,5 +182,7 @@ def load(session: Session, clock: Clock, store: FileStore, settings: pki.Platfor
                              max_bytes=len(body))
         escrow.set_escrow(session, clock, agent_actor, tender.id, [holder_ids[n] for n in ESCROW_HOLDERS], 2)
         tenders.publish_tender(session, clock, agent_actor, tender.id, Signing(settings, store, ACCOUNTS.signing_pin))
+        if code == "HZ-2026-GC-0001":
+            demo_lifecycle.try_files(session, tender, issuer, key_dir.parent / "demo-files", [b.id for b in bidders])
     return True
 

@@ -7,11 +7,15 @@ from pathlib import Path
 
 from sqlalchemy import select, text
 
+from bidding import bond_release
+from bidding.bond_models import Bond
 from bidding.models import Tender
 from core.identity import User
-from signing import ledger, pki
+from signing import ledger, pki, signed_records
 from signing.signed_records import SignedRecord
 from tests.tools import nss_database, pdfsig
+
+FINISHED = "HZ-2026-GC-0098"
 
 
 def test_demo_loads_once_and_its_ledger_verifies(app, session):
@@ -25,6 +29,26 @@ def test_demo_loads_once_and_its_ledger_verifies(app, session):
     assert len(session.scalars(select(Tender).where(Tender.status == "published")).all()) == 3
     verified = runner.invoke(args=["ledger", "verify"])
     assert verified.exit_code == 0 and "hash chain OK" in verified.output
+
+
+def test_demo_has_a_finished_tender_with_every_bond_form_and_one_overdue_refund(app, session, clock):
+    app.test_cli_runner().invoke(args=["demo", "load"])
+    finished = session.scalars(select(Tender).where(Tender.code == FINISHED)).one()
+    bonds = session.scalars(select(Bond).where(Bond.tender_id == finished.id)).all()
+    assert sorted((b.form, b.status) for b in bonds) == [
+        ("bank_guarantee", "released"), ("cash", "paid"), ("cash", "refunded"),
+        *[("credit_commitment", "released")] * 3]
+    assert [b.bidder.name for b in bond_release.overdue_refunds(session, clock, supervisor_actor(session))] \
+        == ["锦程市政工程有限公司"]
+    kinds = sorted(r.kind for r in signed_records.for_tender(session, finished.id))
+    assert kinds == ["bid_receipt"] * 6 + ["bond_waiver", *["credit_commitment"] * 3, "opening_record", "tender_notice"]
+    files = sorted(p.name for p in (Path(app.config["SEALBID_INSTANCE"]) / "demo-files").iterdir())
+    assert files == ["bank-statement-HZ-2026-GC-0001.csv", "guarantee-bidder1.json", "guarantee-bidder2.json",
+                     "guarantee-bidder3.json"]
+
+
+def supervisor_actor(session):
+    return session.scalars(select(User).where(User.username == "supervisor")).one().actor()
 
 
 def test_ledger_verify_names_the_first_bad_entry_and_fails(app, session):
@@ -44,7 +68,9 @@ def test_scheduler_tick_closes_due_tenders(app, session, clock):
     clock.advance(timedelta(days=26))
     assert "closed 3" in runner.invoke(args=["scheduler", "tick"]).output
     session.expire_all()
-    assert {t.status for t in session.scalars(select(Tender))} == {"failed"}  # no bids at all: 流标
+    statuses = {t.code: t.status for t in session.scalars(select(Tender))}
+    assert statuses.pop(FINISHED) == "opened"  # the demo's finished tender, contracts signed
+    assert set(statuses.values()) == {"failed"}  # the open ones had no bids at all: 流标
 
 
 def test_token_for_unknown_user_fails_cleanly(app):
@@ -123,17 +149,20 @@ def test_records_verify_fails_on_tampering_and_bad_files(app, session, tmp_path)
     assert result.exit_code == 2
 
 
-def test_every_demo_notice_validates_in_pdfsig(app, session, tmp_path):
+def test_every_demo_record_validates_in_pdfsig(app, session, tmp_path):
+    """Notices, waiver decisions, commitments, receipts and the twice-signed opening record."""
     app.test_cli_runner().invoke(args=["demo", "load"])
     store = app.extensions["sealbid"].store
     db = nss_database(tmp_path / "nss", pki.ca(session).pem)
-    notices = session.scalars(select(SignedRecord).where(SignedRecord.kind == "tender_notice")).all()
-    assert len(notices) == 3
-    for record in notices:
+    signed = session.scalars(select(SignedRecord)).all()
+    assert len([r for r in signed if r.kind == "tender_notice"]) == 4
+    assert {r.kind for r in signed} >= {"bond_waiver", "credit_commitment", "bid_receipt", "opening_record"}
+    for record in signed:
         path = tmp_path / f"{record.id}.pdf"
         path.write_bytes(store.open(record.pdf_sha256).read())
         report = pdfsig(path, db)
-        assert "Signature is Valid." in report and "Certificate is Trusted." in report, report
+        assert report.count("Signature is Valid.") == record.signatures, report
+        assert report.count("Certificate is Trusted.") == record.signatures, report
 
 
 def test_scheduler_signs_a_checkpoint_only_when_the_ledger_moved(app, session):
