@@ -66,6 +66,8 @@ def demo_load() -> None:
     for username, role, name in ACCOUNTS.rows:
         click.echo(f"  {username:<12} {role:<11} {name}")
     click.echo(f"demo encryption key files (private, stay on the person's machine): {key_dir}")
+    click.echo(f"demo bond files (bank guarantees to upload, the bank's CSV statement to import): "
+               f"{key_dir.parent / 'demo-files'}")
 
 
 @ledger_cli.command("verify")
