@@ -37,6 +37,8 @@ def opening_record(session: Session, tender: Tender, record_id: str, signers: li
                      BID_STATUS_LABELS.get(bid.status, bid.status) + ("（托管恢复）" if bid.decrypted_via == "escrow" else ""),
                      _when(bid.decrypted_at), *[str(form.get(key, "—")) for key, _ in FORM_FIELDS],
                      bonds[(bid.section_id, bid.bidder_org_id)].text])
+    missing = [f"第 {bid.section.number} 标段 {bid.bidder.name}" for bid in bids_at_opening(session, tender)
+               if bonds[(bid.section_id, bid.bidder_org_id)].missing and bid.status == "decrypted"]
     objection_rows = [[o.bidder.name, o.body, o.answer or "—", _when(o.raised_at)] for o in objections(session, tender)]
     return records.Record(
         kind=KIND,
@@ -50,6 +52,10 @@ def opening_record(session: Session, tender: Tender, record_id: str, signers: li
             records.Heading("投标人及开标一览表"),
             records.Table(["标段", "投标人", "统一社会信用代码", "解密状态", "解密时间",
                            *[label for _, label in FORM_FIELDS], "投标保证金"], rows),
+            records.Paragraph("未按招标文件要求提交投标保证金（或信用承诺书）的投标：" + "、".join(missing)
+                              + "。依据《评标委员会和评标方法暂行规定》（12号令）第25条，"
+                              "投标保证金缺失属重大偏差，提交评标委员会审查。"
+                              if missing else "所有解密成功的投标均已按招标文件要求提交投标保证金或信用承诺书，或本项目免收。"),
             records.Heading("开标异议及答复"),
             records.Table(["提出人", "异议", "答复", "时间"], objection_rows or [["—", "无", "—", "—"]]),
             records.SignaturePlaces(signers),

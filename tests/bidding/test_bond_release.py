@@ -68,6 +68,7 @@ def test_opening_record_shows_every_bond_and_a_missing_one(session, clock, store
     assert texts[world.bidders[2].org_id].missing and texts[world.bidders[2].org_id].text == "未缴纳"
     content = records.canonical_content(opening_record.opening_record(session, tender, "r", ["x"]))
     assert "保函已核验" in content and "已缴纳（现金转账 200,000.00 元）" in content and "未缴纳" in content
+    assert "未按招标文件要求提交投标保证金（或信用承诺书）的投标：第 1 标段 投标公司3" in content
     ensure_signing(session, clock, world, "agent")
     signed = opening_record.sign_opening_record(session, clock, world.agent, tender.id, signing(store))
     assert signed.signatures == 1
