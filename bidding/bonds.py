@@ -284,12 +284,17 @@ def own_bonds(session: Session, actor: Actor, tender_id: int) -> dict[int, Bond]
                                                                        Bond.bidder_org_id == actor.org_id))}
 
 
+def bids_disclosed(tender: Tender) -> bool:
+    """Who bid is known from the opening on, or once the tender failed at the deadline (法第22条)."""
+    return tender.opened_at is not None or tender.status == "failed"
+
+
 def tender_bonds(session: Session, actor: Actor, tender: Tender) -> list[Bond]:
-    """All bonds of a tender: for its managers and supervisors, and only after the deadline (who bid is
-    secret until then, 法第22条)."""
+    """All bonds of a tender: for its managers and supervisors, and only once the opening started (a bond
+    tells who means to bid, which stays secret until then, 法第22条, as the bids do)."""
     if not (manages(actor, tender) or actor.has(Role.SUPERVISOR, Role.ADMIN)):
         raise NotFound(N_("招标项目不存在。"))
-    if tender.status in {"draft", "published", "suspended"} and not actor.has(Role.SUPERVISOR):
+    if not bids_disclosed(tender):
         return []
     return list(session.scalars(select(Bond).where(Bond.tender_id == tender.id).order_by(Bond.section_id, Bond.id)))
 

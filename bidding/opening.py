@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from bidding.access import manages, require_manager, require_role
 from bidding.document_metadata import pdf_metadata
 from bidding.lifecycle import transition
-from bidding.models import Bid, BidFile, EscrowRecovery, OpeningObjection, Tender
+from bidding.models import Bid, BidFile, EscrowRecovery, OpeningObjection, Section, Tender
 from bidding.participation import approved_bidder
 from bidding.tenders import get_tender
 from core.actor import Actor, Role
@@ -50,7 +50,10 @@ def start_due_openings(session: Session, clock: Clock, window: timedelta) -> lis
 
 
 def bids_at_opening(session: Session, tender: Tender) -> list[Bid]:
-    return list(session.scalars(select(Bid).where(Bid.tender_id == tender.id, Bid.status != "withdrawn")
+    """The bids opened: not withdrawn, and not in a section that failed at the deadline (流标: fewer than
+    3 bids are not opened, 条例第44条)."""
+    return list(session.scalars(select(Bid).join(Section, Section.id == Bid.section_id)
+                                .where(Bid.tender_id == tender.id, Bid.status != "withdrawn", Section.status != "failed")
                                 .order_by(Bid.section_id, Bid.id)))
 
 
@@ -116,6 +119,8 @@ def decrypt_own_bid(session: Session, clock: Clock, actor: Actor, store: FileSto
         raise DeadlinePassed(N_("解密时间已过（电子办法第31条）。"))
     if bid.status != "submitted":
         raise Conflict(N_("该投标已解密或已处理。"))
+    if bid.section.status == "failed":
+        raise Conflict(N_("该标段投标人不足 3 家，已流标，投标文件不予开启（%(rule)s）。"), rule=N_("条例第44条"))
     return _open(session, clock, actor, store, bid, content_key, "bidder")
 
 
@@ -125,7 +130,8 @@ def close_decryption_windows(session: Session, clock: Clock) -> list[int]:
     tenders = session.scalars(select(Tender).where(Tender.status == "opening", Tender.decryption_deadline <= now)).all()
     marked = []
     for tender in tenders:
-        for bid in session.scalars(select(Bid).where(Bid.tender_id == tender.id, Bid.status == "submitted")
+        for bid in session.scalars(select(Bid).join(Section, Section.id == Bid.section_id)
+                                   .where(Bid.tender_id == tender.id, Bid.status == "submitted", Section.status != "failed")
                                    .with_for_update()):
             bid.status = "undecrypted"
             ledger.append(session, clock, Actor.system(), "bid.undecrypted", "bid", bid.id, tender_id=tender.id)

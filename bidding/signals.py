@@ -6,11 +6,12 @@ idempotent, so a detector may run again over the same data.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bidding.access import require_role
 from bidding.bond_models import RiggingSignal
+from bidding.models import Tender
 from core.actor import Actor, Role
 from core.clock import Clock
 from core.errors import N_
@@ -37,9 +38,12 @@ def record_signal(session: Session, clock: Clock, tender_id: int, kind: str, key
 
 
 def signals_for(session: Session, actor: Actor, tender_id: int | None = None) -> list[RiggingSignal]:
-    """The signals, for supervisors only (they name bidders)."""
+    """The signals, for supervisors only (they name bidders), and only of tenders whose bidders may be
+    known: from the opening on (法第22条; a signal found earlier waits for it)."""
     require_role(actor, Role.SUPERVISOR)
-    query = select(RiggingSignal).order_by(RiggingSignal.detected_at.desc(), RiggingSignal.id.desc())
+    query = (select(RiggingSignal).join(Tender, Tender.id == RiggingSignal.tender_id)
+             .where(or_(Tender.opened_at.is_not(None), Tender.status == "failed"))
+             .order_by(RiggingSignal.detected_at.desc(), RiggingSignal.id.desc()))
     if tender_id is not None:
         query = query.where(RiggingSignal.tender_id == tender_id)
     return list(session.scalars(query))
