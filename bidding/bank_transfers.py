@@ -98,6 +98,8 @@ def _row_error(row: int, text: str, **params: object) -> RowError:
 
 def transfer_from(values: dict[str, str], line: int) -> Transfer | RowError:
     """Check one row's values; the first problem is the row's error."""
+    if any("\x00" in str(value) for value in values.values()):
+        return _row_error(line, N_("第 %(line)s 行：含有不可见的控制字符（NUL）。"), line=line)
     serial = values.get("serial", "").strip()
     if not SERIAL.match(serial):
         return _row_error(line, N_("第 %(line)s 行：交易流水号缺失或格式不正确。"), line=line)
@@ -225,3 +227,10 @@ def detect_shared_payers(session: Session, clock: Clock, tender_id: int) -> None
 
 def refusal_text(reason: str) -> Msg:
     return phrase(REFUSAL_LABELS.get(reason, reason))
+
+
+def recent_payments(session: Session, actor: Actor, limit: int = 50) -> list[BondPayment]:
+    """The latest transfers into the bond account, for the operator who holds it."""
+    require_role(actor, Role.ADMIN)
+    return list(session.scalars(select(BondPayment).order_by(BondPayment.imported_at.desc(), BondPayment.id.desc())
+                                .limit(limit)))

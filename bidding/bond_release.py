@@ -86,6 +86,13 @@ def record_contract(session: Session, clock: Clock, actor: Actor, tender_id: int
     return contract
 
 
+def contracts_of(session: Session, actor: Actor, tender: Tender) -> dict[int, Contract]:
+    """The tender's recorded contracts by section id, for its managers and supervisors."""
+    if not (manages(actor, tender) or actor.has(Role.SUPERVISOR)):
+        raise NotFound(N_("招标项目不存在。"))
+    return {c.section_id: c for c in session.scalars(select(Contract).where(Contract.tender_id == tender.id))}
+
+
 def _managed_bond(session: Session, actor: Actor, bond_id: int) -> tuple[Bond, Tender]:
     bond = session.get(Bond, bond_id)
     tender = session.get(Tender, bond.tender_id) if bond else None

@@ -49,6 +49,8 @@ BOND_STATUS_LABELS = {
     "forfeited": N_("不予退还"),
     "converted": N_("已转为履约保证金"),
 }
+# A bond in these statuses is not (or no longer) given: the bidder may still give another.
+REPLACEABLE = frozenset({"awaiting_payment", "cancelled"})
 # Statuses that mean the bond was given before the deadline (whatever happened to it since).
 PROVIDED = frozenset({"paid", "verified", "committed", "refunded", "released", "forfeited", "converted"})
 
@@ -106,8 +108,9 @@ def bond_for(session: Session, section_id: int, org_id: int) -> Bond | None:
 
 
 def _replaceable(bond: Bond | None) -> None:
-    """A cash bond not yet paid may give way to another form; anything already given stays."""
-    if bond is not None and bond.status != "awaiting_payment":
+    """A cash bond not yet paid, or a guarantee its issuer cancelled, may give way to another bond before
+    the deadline; anything given and standing stays."""
+    if bond is not None and bond.status not in REPLACEABLE:
         raise Conflict(N_("贵单位已为本标段提交保证金（%(form)s），不能再更改。"),
                        form=phrase(BOND_FORM_LABELS[BondForm(bond.form)]))
 
@@ -134,10 +137,12 @@ def choose_cash(session: Session, clock: Clock, actor: Actor, tender_id: int, se
     if bond is not None and bond.form == BondForm.CASH:
         return bond
     _replaceable(bond)
-    bond = Bond(tender_id=tender.id, section_id=section.id, bidder_org_id=org.id, form=BondForm.CASH.value,
-                amount=section.bond_amount, status="awaiting_payment", provided_at=clock.now(),
-                provided_by=actor.user_id, virtual_account=sub_account(section, org.id))
-    session.add(bond)
+    if bond is None:
+        bond = Bond(tender_id=tender.id, section_id=section.id, bidder_org_id=org.id)
+        session.add(bond)
+    bond.form, bond.amount, bond.status = BondForm.CASH.value, section.bond_amount, "awaiting_payment"
+    bond.provided_at, bond.provided_by, bond.virtual_account = clock.now(), actor.user_id, sub_account(section, org.id)
+    bond.guarantee_number = bond.issuer_id = bond.valid_until = bond.document_sha256 = None  # a cancelled guarantee's
     session.flush()
     ledger.append(session, clock, actor, "bond.cash_chosen", "bond", bond.id, tender_id=tender.id,
                   after={"section": section.number, "amount": section.bond_amount,
@@ -297,6 +302,16 @@ def tender_bonds(session: Session, actor: Actor, tender: Tender) -> list[Bond]:
     if not bids_disclosed(tender):
         return []
     return list(session.scalars(select(Bond).where(Bond.tender_id == tender.id).order_by(Bond.section_id, Bond.id)))
+
+
+def commitment_for_download(session: Session, actor: Actor, bond_id: int | None) -> Bond:
+    """A signed commitment letter names a bidder: its own until the opening, then as public as the tender."""
+    bond = session.get(Bond, bond_id) if bond_id else None
+    tender = session.get(Tender, bond.tender_id) if bond else None
+    if bond is None or not ((actor.org_id == bond.bidder_org_id and actor.has(Role.BIDDER)) or bids_disclosed(tender)):
+        raise NotFound(N_("记录不存在。"))
+    get_tender(session, actor, tender.id)
+    return bond
 
 
 def check_with_issuer(session: Session, clock: Clock, actor: Actor, adapter: guarantees.IssuerAdapter,

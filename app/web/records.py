@@ -11,7 +11,7 @@ from flask import Blueprint, Response, render_template, request, send_file
 from app.auth import current_actor
 from app.i18n import translate
 from app.services import clock, db, signing_settings, store
-from bidding import bids, receipts, tenders
+from bidding import bids, bonds, receipts, tenders
 from core.errors import N_, InvalidInput
 from signing import pki, seal, signed_records
 from signing.verify import verify_pdf
@@ -28,6 +28,8 @@ def download(record_id: uuid.UUID):
     record = signed_records.get(db(), str(record_id))
     if record.kind == receipts.KIND:  # a receipt is the bidder's own until the opening
         bids.own_bid(db(), current_actor(), record.subject_id or 0)
+    elif record.kind == bonds.COMMITMENT_KIND:  # names a bidder: secret until the opening too
+        bonds.commitment_for_download(db(), current_actor(), record.subject_id)
     elif record.tender_id is not None:
         tenders.get_tender(db(), current_actor(), record.tender_id)
     return send_file(store().open(record.pdf_sha256), mimetype="application/pdf", as_attachment=False,

@@ -212,3 +212,24 @@ def test_guarantee_file_format_is_json_with_a_detached_cms_signature(session, cl
     data = json.loads(bank.sign(guarantee_terms(session, world, tender, bank)))
     assert data["format"] == "sealbid-guarantee/1"
     assert base64.b64decode(data["signature"])[:1] == b"\x30"  # DER SEQUENCE: a CMS ContentInfo
+
+
+def test_a_guarantee_its_issuer_cancelled_gives_way_to_another_bond(session, clock, store, world, tender, endpoint):
+    bank = register_issuer(session, clock, world, api_url=endpoint)
+    bond = submit(session, clock, store, world, tender, bank.sign(guarantee_terms(session, world, tender, bank)))
+    _IssuerEndpoint.statuses[bond.guarantee_number] = "cancelled"
+    bonds.check_with_issuer(session, clock, world.bidders[0], guarantees.HttpIssuerAdapter(timeout=5), bond.id)
+    again = submit(session, clock, store, world, tender,
+                   bank.sign(guarantee_terms(session, world, tender, bank, number="BH-NEW-0001")))
+    assert (again.id, again.status, again.guarantee_number) == (bond.id, "verified", "BH-NEW-0001")
+
+
+def test_commitment_letters_and_guarantees_stay_with_their_bidder_until_the_opening(session, clock, store, world, tender,
+                                                                                   bank):
+    from core.errors import NotFound
+
+    bond = submit(session, clock, store, world, tender, bank.sign(guarantee_terms(session, world, tender, bank)))
+    assert bonds.commitment_for_download(session, world.bidders[0], bond.id) is bond
+    for someone in (world.bidders[1], world.agent, world.supervisor):
+        with pytest.raises(NotFound):
+            bonds.commitment_for_download(session, someone, bond.id)

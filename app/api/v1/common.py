@@ -40,8 +40,27 @@ def token_required(view):
     return wrapped
 
 
-def json_body() -> dict:
+def json_value() -> object:
+    """The request's JSON; a NUL character in any string is refused (it is never text, and PostgreSQL
+    refuses it), as the app refuses it in forms and query strings."""
     body = request.get_json(silent=True)
+    if _has_nul(body):
+        raise InvalidInput(N_("请求中含有不可见的控制字符（NUL）。"))
+    return body
+
+
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def json_body() -> dict:
+    body = json_value()
     if not isinstance(body, dict):
         raise InvalidInput(N_("请求体必须是 JSON 对象。"))
     return body

@@ -66,6 +66,41 @@ SEALED_BID_OPERATIONS: list[tuple[str, str, str, dict[str, Any] | None, list[dic
      {"application/json": {"schema": _object(layer="string")}}, [], (400, 401, 403, 404, 409)),
 ]
 
+GUARANTEE_FILE = {"type": "object", "required": ["format", "terms", "signature"],
+                  "description": "the electronic guarantee file exactly as the issuer gave it (docs/bonds.md)",
+                  "properties": {"format": {"const": "sealbid-guarantee/1"}, "terms": {"type": "object"},
+                                 "signature": {"type": "string", "description": "base64 of a detached CMS signature"}}}
+TRANSFER = {"type": "object", "required": ["serial", "received_at", "payer_name", "payer_account", "virtual_account",
+                                           "amount"],
+            "properties": {"serial": {"type": "string"},
+                           "received_at": {"type": "string", "description": "ISO 8601; without an offset: Beijing time"},
+                           "payer_name": {"type": "string"}, "payer_account": {"type": "string"},
+                           "payer_bank": {"type": "string"}, "virtual_account": {"type": "string"},
+                           "amount": {"type": ["string", "number"], "description": "yuan, at most two decimals"},
+                           "memo": {"type": "string"}}}
+# Bid bonds (bidding/bonds.py, bank_transfers.py), in the same shape as the sealed-bid table.
+BOND_OPERATIONS: list[tuple[str, str, str, dict[str, Any] | None, list[dict[str, Any]], tuple[int, ...]]] = [
+    ("/tenders/{tender_id}/bonds", "get", "Bid bonds: the calling bidder's own with the requirements and its basic "
+     "account; every bond of the tender for its agent, tenderee and supervisors once the opening started", None, [],
+     (401, 403, 404)),
+    ("/tenders/{tender_id}/sections/{section}/bond/cash", "post", "Choose a cash bond (bidder): answers the "
+     "sub-account to pay into from the basic account before the deadline", None, [], (400, 401, 403, 404, 409, 422)),
+    ("/tenders/{tender_id}/sections/{section}/bond/guarantee", "post", "Submit an electronic guarantee (bidder): the "
+     "body is the guarantee file, at most 256 KiB", {"application/json": {"schema": GUARANTEE_FILE}}, [],
+     (400, 401, 403, 404, 409, 422)),
+    ("/tenders/{tender_id}/sections/{section}/bond/commitment", "post", "Sign the credit commitment letter where it "
+     "replaces the bond (bidder, signing PIN)", {"application/json": {"schema": _object(pin="string")}}, [],
+     (400, 401, 403, 404, 409, 422, 503)),
+    ("/account/basic-account", "put", "Record or update the bidder's basic account (cash bonds must come from it)",
+     {"application/json": {"schema": _object(bank_name="string", account_no="string")}}, [], (400, 401, 403)),
+    ("/bank/transfers", "post", "The bond account's bank adapter posts transfers (admin): each is accepted, refused "
+     "with its reason, skipped as already seen, or reported by index as malformed",
+     {"application/json": {"schema": {"type": "array", "items": TRANSFER}}}, [], (400, 401, 403)),
+    ("/bank/statements", "post", "Import the bond account's CSV statement (admin): accepted, refused, skipped, and "
+     "each malformed row by line", {"text/csv": {"schema": {"type": "string", "format": "binary"}}}, [],
+     (400, 401, 403)),
+]
+
 
 def _path_parameters(path: str) -> list[dict[str, Any]]:
     names = [part[1:-1] for part in path.split("/") if part.startswith("{")]
@@ -75,7 +110,7 @@ def _path_parameters(path: str) -> list[dict[str, Any]]:
 
 def _sealed_bid_paths() -> dict[str, dict[str, Any]]:
     paths: dict[str, dict[str, Any]] = {}
-    for path, method, summary, body, parameters, errors in SEALED_BID_OPERATIONS:
+    for path, method, summary, body, parameters, errors in SEALED_BID_OPERATIONS + BOND_OPERATIONS:
         operation: dict[str, Any] = {"summary": summary, "parameters": _path_parameters(path) + parameters,
                                      "responses": {"200": {"description": "done"}, **_errors(*errors)}}
         if not (method == "get" and path.endswith("/escrow")):

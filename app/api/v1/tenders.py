@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 
 from app.api.v1 import api
-from app.api.v1.common import actor, json_body, token_required
+from app.api.v1.common import actor, json_body, json_value, token_required
 from app.api.v1.openapi import document as openapi_document
 from app.api.v1.schemas import TenderPage, detail, summary
 from app.listing import public_page
@@ -66,7 +66,7 @@ def upload_document(tender_id: int):
 def publish_tender(tender_id: int):
     """The body carries the agent's signing PIN: ``{"pin": "…"}``; the notice is signed with it."""
     require_role(actor(), Role.AGENT)
-    body = request.get_json(silent=True)
+    body = json_value()
     pin = body.get("pin") if isinstance(body, dict) else None
     if not isinstance(pin, str):
         raise InvalidInput(N_("请提供签名口令（pin）。"), field="pin")
