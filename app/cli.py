@@ -31,6 +31,7 @@ signing_cli = AppGroup("signing", help="The platform's certificate authority, se
 records_cli = AppGroup("records", help="Signed records (PDF).")
 scheduler_cli = AppGroup("scheduler", help="The scheduler that moves tenders when their time comes.")
 users_cli = AppGroup("users", help="User accounts.")
+experts_cli = AppGroup("experts", help="The expert pool and expert draws.")
 
 
 def alembic_config(url: str) -> AlembicConfig:
@@ -209,6 +210,50 @@ def users_token(username: str, label: str) -> None:
     click.echo(token)
 
 
+@experts_cli.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+def experts_import(path: str) -> None:
+    """Import the expert roster (.xlsx or CSV in UTF-8/GBK): print what was created and updated and each row error."""
+    from core.actor import Role
+    from expert_pool import roster
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        click.echo(f"cannot read {path}: {exc.strerror}", err=True)
+        sys.exit(1)
+    services = current_app.extensions["sealbid"]
+    # whoever runs the operator console acts as the administrator; the ledger names the command
+    operator = Actor(user_id=None, org_id=None, roles=frozenset({Role.ADMIN}), name="flask experts import")
+    with services.sessions() as session:
+        try:
+            result = roster.import_roster(session, services.clock, operator, data, Path(path).name)
+        except DomainError as exc:
+            click.echo(str(exc), err=True)
+            sys.exit(1)
+        session.commit()
+    click.echo(f"created {len(result.created)}, updated {len(result.updated)}, unchanged {result.unchanged}, "
+               f"rows with errors {len({e.line for e in result.errors})}")
+    for error in result.errors:
+        click.echo(render(error.message.text, error.message.params), err=True)
+
+
+@experts_cli.command("verify-draw")
+@click.argument("draw_id", type=int)
+def experts_verify_draw(draw_id: int) -> None:
+    """Re-run an expert draw from its frozen pool and seed; say what differs and exit 1 if anything does."""
+    from expert_pool import draw as expert_draw
+
+    with current_app.extensions["sealbid"].sessions() as session:
+        result = _cli_domain(lambda: expert_draw.verify_draw(session, draw_id))
+    for problem in result.problems:
+        click.echo(f"FAIL: {render(problem.text, problem.params)}", err=True)
+    if not result.ok:
+        sys.exit(1)
+    seed = "revealed" if result.seed_revealed else "not yet revealed"
+    click.echo(f"OK: draw {draw_id} re-runs identically ({result.picks_checked} picks; seed {seed})")
+
+
 def register(app: Flask) -> None:
-    for group in (db_cli, demo_cli, ledger_cli, scheduler_cli, users_cli, signing_cli, records_cli):
+    for group in (db_cli, demo_cli, ledger_cli, scheduler_cli, users_cli, signing_cli, records_cli, experts_cli):
         app.cli.add_command(group)

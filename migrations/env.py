@@ -10,6 +10,7 @@ import bidding.bond_models
 import bidding.models
 import bidding.uploads  # noqa: F401  (each import registers its tables on the metadata)
 import core.identity  # noqa: F401
+import expert_pool.models  # noqa: F401
 import signing.checkpoints
 import signing.encryption_keys
 import signing.ledger

@@ -21,6 +21,7 @@ import bidding.bond_models
 import bidding.models
 import bidding.uploads  # noqa: F401  (registers the tables for the clean-up below)
 import core.identity
+import expert_pool.models  # noqa: F401
 import signing.checkpoints
 import signing.encryption_keys
 import signing.ledger
