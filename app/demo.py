@@ -20,7 +20,7 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import demo_lifecycle
+from app import demo_experts, demo_lifecycle
 from bidding import escrow, parties, tenders
 from bidding.notices import Signing
 from bidding.schemas import SectionInput, TenderInput
@@ -49,8 +49,7 @@ ACCOUNTS = _Accounts(
         ("bidder1", "bidder", "宏远建设工程有限公司"),
         ("bidder2", "bidder", "中坚路桥集团有限公司"),
         ("bidder3", "bidder", "锦程市政工程有限公司"),
-        ("expert1", "expert", "张评审"),
-        ("expert2", "expert", "陈评审"),
+        *[(f"expert{i}", "expert", "评标专家（已关联专家库）") for i in range(1, 10)],
         ("supervisor", "supervisor", "市公共资源交易监督科 · 赵监督"),
     ),
 )
@@ -127,15 +126,15 @@ def load(session: Session, clock: Clock, store: FileStore, settings: pki.Platfor
     tenderee = org(3, "市城市建设投资集团有限公司", OrgKind.TENDEREE)
     bidders = [org(10 + i, name, OrgKind.BIDDER) for i, name in
                enumerate(("宏远建设工程有限公司", "中坚路桥集团有限公司", "锦程市政工程有限公司"), start=1)]
-    experts_org = org(4, "省建筑设计研究院", OrgKind.CENTRE)
     agent = user("agent", "王代理", Role.AGENT, agency)
     user("tenderee", "李招标", Role.TENDEREE, tenderee)
     for i, company in enumerate(bidders, start=1):
         user(f"bidder{i}", f"{company.name}投标员", Role.BIDDER, company)
-    user("expert1", "张评审", Role.EXPERT, experts_org)
-    user("expert2", "陈评审", Role.EXPERT, experts_org)
+    demo_experts.load(session, clock, admin_actor, lambda name, display: user(name, display, Role.EXPERT, None),
+                      key_dir.parent / "demo-files")
     user("supervisor", "赵监督", Role.SUPERVISOR, centre)
-    for username in ("agent", "tenderee", "expert1", "expert2", "supervisor", "bidder1", "bidder2", "bidder3"):
+    for username in ("agent", "tenderee", *[f"expert{i}" for i in range(1, 10)], "supervisor", "bidder1", "bidder2",
+                     "bidder3"):
         person = session.scalars(select(User).where(User.username == username)).one()
         pki.issue_person(session, clock, admin_actor, settings, person.id, person.display_name,
                          person.organisation.name if person.organisation else None, ACCOUNTS.signing_pin)

@@ -11,6 +11,7 @@ from bidding import bond_release
 from bidding.bond_models import Bond
 from bidding.models import Tender
 from core.identity import User
+from expert_pool.models import Expert
 from signing import ledger, pki, signed_records
 from signing.signed_records import SignedRecord
 from tests.tools import nss_database, pdfsig
@@ -43,8 +44,17 @@ def test_demo_has_a_finished_tender_with_every_bond_form_and_one_overdue_refund(
     kinds = sorted(r.kind for r in signed_records.for_tender(session, finished.id))
     assert kinds == ["bid_receipt"] * 6 + ["bond_waiver", *["credit_commitment"] * 3, "opening_record", "tender_notice"]
     files = sorted(p.name for p in (Path(app.config["SEALBID_INSTANCE"]) / "demo-files").iterdir())
-    assert files == ["bank-statement-HZ-2026-GC-0001.csv", "guarantee-bidder1.json", "guarantee-bidder2.json",
-                     "guarantee-bidder3.json"]
+    assert files == ["bank-statement-HZ-2026-GC-0001.csv", "expert-roster.csv", "guarantee-bidder1.json",
+                     "guarantee-bidder2.json", "guarantee-bidder3.json"]
+
+
+def test_demo_experts_are_imported_and_nine_can_sign_in(app, session):
+    app.test_cli_runner().invoke(args=["demo", "load"])
+    experts = session.scalars(select(Expert)).all()
+    linked = [e for e in experts if e.user_id is not None]
+    assert len(experts) == 32 and len(linked) == 9
+    assert sorted(e.region for e in linked) == ["浙江省宁波市"] * 3 + ["浙江省杭州市"] * 6
+    assert all("A0201" in e.specialties for e in linked)
 
 
 def supervisor_actor(session):
