@@ -19,6 +19,8 @@ from bidding.bids import close_due_tenders
 from bidding.bond_release import notify_issuers, track_refunds
 from bidding.guarantees import HttpIssuerAdapter
 from bidding.opening import close_decryption_windows, start_due_openings
+from expert_pool import draw as expert_draw
+from expert_pool import outbox
 from signing import checkpoints, pki
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,10 @@ def tick(app: Flask) -> list[int]:
         session.commit()
         track_refunds(session, services.clock)
         notify_issuers(session, services.clock, HttpIssuerAdapter(timeout=float(app.config["ISSUER_TIMEOUT_SECONDS"])))
+        session.commit()
+        expert_draw.expire_unanswered(session, services.clock)
+        session.commit()
+        outbox.deliver_pending(session, services.clock, outbox.development_senders())
         session.commit()
         uploads.remove_expired(session, services.clock, uploads.UploadArea.in_instance(app.config["SEALBID_INSTANCE"]))
     services.store.remove_stale(STALE_TEMPORARY_SECONDS)

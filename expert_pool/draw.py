@@ -49,6 +49,7 @@ from expert_pool.models import (
     DrawPick,
     Expert,
     ExpertDraw,
+    OutboxMessage,
 )
 from expert_pool.recusal import OrgRef, RecusalContext, Screening, TendereeExclusion
 from signing import ledger
@@ -550,6 +551,28 @@ def my_invitations(session: Session, actor: Actor) -> list[DrawPick]:
     return list(session.scalars(select(DrawPick).join(Expert, Expert.id == DrawPick.expert_id)
                                 .where(Expert.user_id == actor.user_id, DrawPick.status.in_(SERVING))
                                 .order_by(DrawPick.id.desc())))
+
+
+def my_messages(session: Session, actor: Actor, limit: int = 50) -> list[OutboxMessage]:
+    """The notifications queued for the signed-in expert's picks, newest first: what the development adapter "sent"
+    (it writes them to a log), shown on the expert's page."""
+    if not actor.has(Role.EXPERT) or actor.user_id is None:
+        raise NotPermitted(N_("您没有执行此操作的权限。"))
+    picks = (select(DrawPick.id).join(Expert, Expert.id == DrawPick.expert_id)
+             .where(Expert.user_id == actor.user_id))
+    return list(session.scalars(select(OutboxMessage)
+                                .where(OutboxMessage.ref_type == "expert_draw_pick", OutboxMessage.ref_id.in_(picks))
+                                .order_by(OutboxMessage.id.desc()).limit(limit)))
+
+
+def supervised_draws(session: Session, actor: Actor, page: int = 1, per_page: int = 50) -> tuple[list[ExpertDraw], int]:
+    """Every draw, newest first, for supervisors (who see everything): one page and the total."""
+    if not actor.has(Role.SUPERVISOR):
+        raise NotPermitted(N_("您没有查看该专家抽取的权限。"))
+    total = session.scalar(select(func.count()).select_from(ExpertDraw)) or 0
+    items = session.scalars(select(ExpertDraw).order_by(ExpertDraw.id.desc())
+                            .offset((max(1, page) - 1) * per_page).limit(per_page)).all()
+    return list(items), total
 
 
 # --- the end of the evaluation: revealing the seed --------------------------------------------------------------------

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from core.actor import Actor, Role
 from core.clock import Clock, shanghai_text
-from core.errors import N_, NotPermitted
+from core.errors import N_, NotFound, NotPermitted
 from core.files import FileStore
 from expert_pool import draw as draws
 from expert_pool import recusal, specialties
@@ -130,6 +130,15 @@ def draw_record(draw: ExpertDraw, record_id: str, now_text: str) -> records.Reco
     ]
     return records.Record(kind=KIND, title=f"{draw.tender_title} 评标专家抽取记录", tender_code=draw.tender_code,
                           record_id=record_id, blocks=blocks)
+
+
+def readable(session: Session, actor: Actor, draw_id: int | None) -> ExpertDraw:
+    """Who may download a draw record: it names the experts, so supervisors at once and the draw's agent and
+    tenderee once the evaluation has ended (法第37条); to anyone else it does not exist."""
+    draw = session.get(ExpertDraw, draw_id) if draw_id else None
+    if draw is None or not draws.names_visible(actor, draw):
+        raise NotFound(N_("记录不存在。"))
+    return draw
 
 
 def sign_draw_record(session: Session, clock: Clock, actor: Actor, draw_id: int, settings: pki.PlatformSettings,

@@ -17,7 +17,7 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.actor import Actor, Role
@@ -280,3 +280,40 @@ def set_status(session: Session, clock: Clock, actor: Actor, expert_id: int, sta
     ledger.append(session, clock, actor, "expert.status", "expert", expert.id, before={"status": before},
                   after={"status": status, "note": expert.status_note})
     return expert
+
+
+@dataclass
+class ExpertPage:
+    """One page of the administrator's roster list."""
+
+    items: list[Expert]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def search(session: Session, actor: Actor, *, q: str = "", specialty: str = "", region: str = "", status: str = "",
+           page: int = 1, per_page: int = 20) -> ExpertPage:
+    """The roster for the administrator: by name (or the last characters of the ID number), specialty (the code or
+    below it), region (within it) and status; by name, then id. Unknown statuses and codes simply match nobody."""
+    _require_admin(actor)
+    query = select(Expert)
+    q = q.strip()[:50]
+    if q:
+        query = query.where(Expert.name.contains(q, autoescape=True) | Expert.id_number.endswith(q.upper(),
+                                                                                               autoescape=True))
+    code = specialty.strip().upper()[:10]
+    if code:
+        query = query.where(Expert.specialty_rows.any(ExpertSpecialty.code.startswith(code, autoescape=True)))
+    if region.strip():
+        query = query.where(Expert.region.startswith(region.strip()[:100], autoescape=True))
+    if status:
+        query = query.where(Expert.status == status)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = max(1, page)
+    items = session.scalars(query.order_by(Expert.name, Expert.id).offset((page - 1) * per_page).limit(per_page)).all()
+    return ExpertPage(list(items), total, page, per_page)

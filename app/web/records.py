@@ -13,6 +13,7 @@ from app.i18n import translate
 from app.services import clock, db, signing_settings, store
 from bidding import bids, bonds, receipts, tenders
 from core.errors import N_, InvalidInput
+from expert_pool import draw_record
 from signing import pki, seal, signed_records
 from signing.verify import verify_pdf
 
@@ -30,6 +31,8 @@ def download(record_id: uuid.UUID):
         bids.own_bid(db(), current_actor(), record.subject_id or 0)
     elif record.kind == bonds.COMMITMENT_KIND:  # names a bidder: secret until the opening too
         bonds.commitment_for_download(db(), current_actor(), record.subject_id)
+    elif record.kind == draw_record.KIND:  # names the experts: supervisors only until the evaluation ends
+        draw_record.readable(db(), current_actor(), record.subject_id)
     elif record.tender_id is not None:
         tenders.get_tender(db(), current_actor(), record.tender_id)
     return send_file(store().open(record.pdf_sha256), mimetype="application/pdf", as_attachment=False,
