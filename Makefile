@@ -38,6 +38,7 @@ bench: install
 	$(BIN)/python bench/notice_list.py
 	$(BIN)/python bench/sign_record.py
 	$(BIN)/python bench/expert_draw.py
+	$(BIN)/python bench/evaluation.py
 	$(BIN)/python bench/envelope.py
 	$(BIN)/python bench/deadline_rush.py
 

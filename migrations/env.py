@@ -7,6 +7,7 @@ import os
 from alembic import context
 
 import bidding.bond_models
+import bidding.evaluation_models
 import bidding.models
 import bidding.uploads  # noqa: F401  (each import registers its tables on the metadata)
 import core.identity  # noqa: F401

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from werkzeug.serving import BaseWSGIServer, make_server
 
 import bidding.bond_models
+import bidding.evaluation_models
 import bidding.models
 import bidding.uploads  # noqa: F401  (registers the tables for the clean-up below)
 import core.identity
