@@ -49,7 +49,7 @@ ACCOUNTS = _Accounts(
         ("bidder1", "bidder", "宏远建设工程有限公司"),
         ("bidder2", "bidder", "中坚路桥集团有限公司"),
         ("bidder3", "bidder", "锦程市政工程有限公司"),
-        *[(f"expert{i}", "expert", "评标专家（已关联专家库）") for i in range(1, 10)],
+        *[(f"expert{i}", "expert", "评标专家（已关联专家库，道路与桥梁）") for i in range(1, 17)],
         ("supervisor", "supervisor", "市公共资源交易监督科 · 赵监督"),
     ),
 )
@@ -133,8 +133,8 @@ def load(session: Session, clock: Clock, store: FileStore, settings: pki.Platfor
     demo_experts.load(session, clock, admin_actor, lambda name, display: user(name, display, Role.EXPERT, None),
                       key_dir.parent / "demo-files")
     user("supervisor", "赵监督", Role.SUPERVISOR, centre)
-    for username in ("agent", "tenderee", *[f"expert{i}" for i in range(1, 10)], "supervisor", "bidder1", "bidder2",
-                     "bidder3"):
+    for username in ("agent", "tenderee", *[f"expert{i}" for i in range(1, demo_experts.EXPERT_ACCOUNTS + 1)],
+                     "supervisor", "bidder1", "bidder2", "bidder3"):
         person = session.scalars(select(User).where(User.username == username)).one()
         pki.issue_person(session, clock, admin_actor, settings, person.id, person.display_name,
                          person.organisation.name if person.organisation else None, ACCOUNTS.signing_pin)

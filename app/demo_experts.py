@@ -1,6 +1,6 @@
 """The demo's expert roster: experts in two cities (a main and a sub venue for remote evaluation), imported
 the way an administrator imports one (the CSV is also left in the instance folder to try the import page),
-and nine of them with sign-in accounts (expert1 … expert9)."""
+and the sixteen of 道路与桥梁 with sign-in accounts (expert1 … expert16)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from core.identity import User
 from expert_pool import id_number, roster
 from expert_pool.models import Expert
 
+EXPERT_ACCOUNTS = 16
 SURNAMES = "张王李赵陈刘杨黄周吴徐孙朱马胡郭林何高罗"
 GIVEN = ("建国", "晓明", "海燕", "志强", "丽华", "文博", "静怡", "国平", "思远", "雪梅", "立新", "春生", "红梅", "子涵",
          "振华", "玉兰", "德明", "秀英", "永康", "佳琪")
@@ -49,8 +50,8 @@ def roster_csv() -> bytes:
 
 
 def load(session: Session, clock: Clock, admin: Actor, make_user: Callable[[str, str], User], folder: Path) -> None:
-    """Import the roster and give nine experts of 道路与桥梁 (A0201) — six in 杭州, three in 宁波 — the demo's
-    accounts expert1 … expert9, so a draw of 5 + 2 with backups reaches people who can sign in."""
+    """Import the roster and give every expert of 道路与桥梁 (A0201) — eight in 杭州, eight in 宁波 — a demo
+    account (expert1 … expert16), so any draw of them reaches people who can sign in."""
     data = roster_csv()
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "expert-roster.csv").write_bytes(data)
@@ -58,5 +59,5 @@ def load(session: Session, clock: Clock, admin: Actor, make_user: Callable[[str,
     road = [e for e in session.scalars(select(Expert).order_by(Expert.id)) if "A0201" in e.specialties]
     hangzhou = [e for e in road if e.region == CITIES[0][0]]
     ningbo = [e for e in road if e.region == CITIES[1][0]]
-    for i, expert in enumerate([*hangzhou[:6], *ningbo[:3]], start=1):
+    for i, expert in enumerate([*hangzhou, *ningbo], start=1):
         roster.link_user(session, clock, admin, expert.id, make_user(f"expert{i}", expert.name).id)

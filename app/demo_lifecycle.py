@@ -1,6 +1,7 @@
 """The demo's finished tender: run through the same services the pages call, starting weeks in the past,
-so the demo shows bonds in every form, a signed opening record, a contract, a refund on time and one
-overdue, and the supervisor's statistics have figures.
+so the demo shows bonds in every form, a signed opening record, a committee of seven drawn from two cities
+for each section evaluating remotely and signing its report, contracts, a refund on time and one overdue,
+and the supervisor's statistics have figures. (The award between evaluation and contract is issue 7's.)
 
 Also writes the files a demo user needs to try bonds on the open demo tender: a guarantee file per
 bidder signed by the demo bank, and the bank's statement paying the bidders' cash sub-accounts.
@@ -28,7 +29,10 @@ from bidding import (
     bids,
     bond_release,
     bonds,
+    draw_parties,
     escrow,
+    evaluation,
+    evaluation_report,
     guarantees,
     opening,
     opening_record,
@@ -38,12 +42,14 @@ from bidding import (
 )
 from bidding.models import Bid, Section, Tender
 from bidding.notices import Signing
+from bidding.price_rules import MeanDeviationRule
 from bidding.schemas import SectionInput, TenderInput
 from core import credit_code
 from core.actor import Actor
 from core.clock import FrozenClock, to_shanghai
 from core.files import FileStore
 from core.identity import Organisation
+from expert_pool import draw as expert_draw
 from signing import envelope, pki
 
 # How far back the finished tender starts: its refunds fall due before today.
@@ -193,7 +199,9 @@ def finished_tender(session: Session, clock: FrozenClock, store: FileStore, sett
     opening.finish_opening(session, clock, agent, tender.id)
     opening_record.sign_opening_record(session, clock, agent, tender.id, signing)
     opening_record.sign_opening_record(session, clock, supervisor, tender.id, signing)
-    clock.advance(dt.timedelta(days=9))
+    for section in (first, second):
+        evaluate(session, clock, people, tender, section.number, signing)
+    clock.advance(dt.timedelta(days=7))
     for section, winner, price in ((first, bidders[0], "23880000.00"), (second, bidders[1], "11420000.00")):
         bond_release.record_contract(session, clock, people.actors["tenderee"], tender.id, section.number,
                                      winner_org_id=winner.org_id, price=Decimal(price), signed_at=clock.now(),
@@ -203,6 +211,63 @@ def finished_tender(session: Session, clock: FrozenClock, store: FileStore, sett
     bond_release.refund_cash(session, clock, admin, refund.id, "ICBC-RF-2026-0001", Decimal("0.0005"))
     # bidder 3's cash is left unrefunded: overdue once its 5 days pass (条例第57条), for the supervisor to see
     return tender
+
+
+# The criteria of the demo's tender documents (条例第49条: only these are used), 综合评估法 40 / 20 / 40.
+REVIEW = (evaluation.ReviewItem("营业执照和施工总承包资质", "qualification"),
+          evaluation.ReviewItem("项目经理注册建造师资格", "qualification"),
+          evaluation.ReviewItem("投标函签章", "compliance"), evaluation.ReviewItem("工期和质量目标", "compliance"))
+SCORING = (evaluation.ScoreItem("技术部分", "施工组织设计", "20"), evaluation.ScoreItem("技术部分", "项目管理机构", "10"),
+           evaluation.ScoreItem("技术部分", "质量、安全和文明施工措施", "10"),
+           evaluation.ScoreItem("商务部分", "企业类似业绩", "12", objective=True),
+           evaluation.ScoreItem("商务部分", "企业信誉", "8", objective=True))
+PRICE_RULE = MeanDeviationRule(full_marks=Decimal(40), e_above=Decimal(2), e_below=Decimal(1), k=Decimal("0.02"))
+
+
+def evaluate(session: Session, clock: FrozenClock, people: DemoPeople, tender: Tender, number: int,
+             signing: Signing) -> None:
+    """A section: 5 experts of 道路与桥梁 from 杭州 (main venue) and 2 from 宁波 (sub venue) drawn and confirmed,
+    evaluating remotely; every member signs the report with their own PIN, chair first."""
+    by_user = {a.user_id: a for a in people.actors.values()}
+    clock.advance(dt.timedelta(hours=2))
+    request = expert_draw.DrawRequest(
+        groups=(expert_draw.GroupRequest("A0201", 5, "浙江省杭州市", "main", backups=1),
+                expert_draw.GroupRequest("A0201", 2, "浙江省宁波市", "sub", backups=1,
+                                         venue_place="宁波市公共资源交易中心远程异地评标副场")),
+        evaluation_at=clock.now() + dt.timedelta(days=1), place="杭州市公共资源交易中心第 3 评标室")
+    committee = draw_parties.request_section_draw(session, clock, people.actors["agent"], tender.id, number, request)
+    for pick in [p for p in committee.picks if p.status == "notified"]:
+        clock.advance(dt.timedelta(minutes=3))
+        expert_draw.respond(session, clock, by_user[pick.expert.user_id], pick.id, True)
+    clock.set(committee.evaluation_at)
+    ev = evaluation.set_up(session, clock, people.actors["agent"], tender.id, number,
+                           evaluation.Setup(review_items=REVIEW, score_items=SCORING, price_rule=PRICE_RULE))
+    members = evaluation.active_members(ev)
+    for m in members:
+        actor = by_user[m.user_id]
+        evaluation.sign_in(session, clock, actor, ev.id, f"{'杭州主场' if m.venue == 'main' else '宁波副场'}工位 {m.id}")
+        evaluation.declare(session, clock, actor, ev.id)
+    for m in members:
+        evaluation.vote_chair(session, clock, by_user[m.user_id], ev.id, members[0].id)
+        if ev.status != "sign_in":
+            break
+    manual = [c for c in ev.criteria if c.stage == "review" and not c.automatic]
+    for m in members:
+        for bidder in ev.bidders:
+            evaluation.mark_review(session, clock, by_user[m.user_id], ev.id, bidder.id, {c.id: (True, "") for c in manual})
+    chair = by_user[members[0].user_id]
+    evaluation.close_review(session, clock, chair, ev.id)
+    typed = [c for c in ev.criteria if c.stage == "score" and c.kind != "price"]
+    for i, m in enumerate(members):
+        for n, bidder in enumerate(ev.bidders):
+            # every expert's own judgement: a little apart, within the deviation the documents allow
+            share = Decimal("0.78") + Decimal("0.03") * ((i + 2 * n) % 5)
+            evaluation.save_scores(session, clock, by_user[m.user_id], ev.id, bidder.id,
+                                   {c.id: (c.max_points * share).quantize(Decimal("0.01")) for c in typed})
+        evaluation.submit_scores(session, clock, by_user[m.user_id], ev.id)
+        clock.advance(dt.timedelta(minutes=4))
+    for m in [members[0], *members[1:]]:
+        evaluation_report.sign_report(session, clock, by_user[m.user_id], ev.id, signing)
 
 
 def try_files(session: Session, tender: Tender, issuer: DemoIssuer, folder: Path, bidder_orgs: list[int]) -> None:

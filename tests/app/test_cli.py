@@ -11,6 +11,7 @@ from bidding import bond_release
 from bidding.bond_models import Bond
 from bidding.models import Tender
 from core.identity import User
+from expert_pool.draw import draws_for_section
 from expert_pool.models import Expert
 from signing import ledger, pki, signed_records
 from signing.signed_records import SignedRecord
@@ -42,19 +43,33 @@ def test_demo_has_a_finished_tender_with_every_bond_form_and_one_overdue_refund(
     assert [b.bidder.name for b in bond_release.overdue_refunds(session, clock, supervisor_actor(session))] \
         == ["锦程市政工程有限公司"]
     kinds = sorted(r.kind for r in signed_records.for_tender(session, finished.id))
-    assert kinds == ["bid_receipt"] * 6 + ["bond_waiver", *["credit_commitment"] * 3, "opening_record", "tender_notice"]
+    assert kinds == ["bid_receipt"] * 6 + ["bond_waiver", *["credit_commitment"] * 3, *["evaluation_report"] * 2,
+                                           "opening_record", "tender_notice"]
     files = sorted(p.name for p in (Path(app.config["SEALBID_INSTANCE"]) / "demo-files").iterdir())
     assert files == ["bank-statement-HZ-2026-GC-0001.csv", "expert-roster.csv", "guarantee-bidder1.json",
                      "guarantee-bidder2.json", "guarantee-bidder3.json"]
 
 
-def test_demo_experts_are_imported_and_nine_can_sign_in(app, session):
+def test_demo_experts_are_imported_and_sixteen_can_sign_in(app, session):
     app.test_cli_runner().invoke(args=["demo", "load"])
     experts = session.scalars(select(Expert)).all()
     linked = [e for e in experts if e.user_id is not None]
-    assert len(experts) == 32 and len(linked) == 9
-    assert sorted(e.region for e in linked) == ["浙江省宁波市"] * 3 + ["浙江省杭州市"] * 6
+    assert len(experts) == 32 and len(linked) == 16
+    assert sorted(e.region for e in linked) == ["浙江省宁波市"] * 8 + ["浙江省杭州市"] * 8
     assert all("A0201" in e.specialties for e in linked)
+
+
+def test_demo_committee_of_seven_from_two_cities_signed_the_report_and_the_draw_reruns(app, session):
+    app.test_cli_runner().invoke(args=["demo", "load"])
+    finished = session.scalars(select(Tender).where(Tender.code == FINISHED)).one()
+    reports = signed_records.for_tender(session, finished.id, "evaluation_report")
+    assert [r.signatures for r in reports] == [7, 7]
+    [committee] = draws_for_section(session, finished.sections[0].id)
+    confirmed = [p for p in committee.picks if p.status == "confirmed"]
+    assert sorted(p.expert.region for p in confirmed) == ["浙江省宁波市"] * 2 + ["浙江省杭州市"] * 5
+    assert committee.seed_revealed_at is not None  # revealed at the last signature
+    result = app.test_cli_runner().invoke(args=["experts", "verify-draw", str(committee.id)])
+    assert result.exit_code == 0, result.output
 
 
 def supervisor_actor(session):
@@ -79,7 +94,7 @@ def test_scheduler_tick_closes_due_tenders(app, session, clock):
     assert "closed 3" in runner.invoke(args=["scheduler", "tick"]).output
     session.expire_all()
     statuses = {t.code: t.status for t in session.scalars(select(Tender))}
-    assert statuses.pop(FINISHED) == "opened"  # the demo's finished tender, contracts signed
+    assert statuses.pop(FINISHED) == "evaluated"  # the demo's finished tender, contracts signed
     assert set(statuses.values()) == {"failed"}  # the open ones had no bids at all: 流标
 
 
