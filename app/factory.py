@@ -87,9 +87,24 @@ def _refuse_nul() -> None:
 
 def _blueprints(app: Flask) -> None:
     from app.api.v1 import api
-    from app.web import account, admin, agency, auth, bid, bidder, bonds, experts, opening, public, records, supervisor
+    from app.web import (
+        account,
+        admin,
+        agency,
+        auth,
+        bid,
+        bidder,
+        bonds,
+        evaluation,
+        experts,
+        opening,
+        public,
+        records,
+        supervisor,
+    )
 
-    for module in (public, auth, account, records, agency, bidder, bid, bonds, opening, supervisor, admin, experts):
+    for module in (public, auth, account, records, agency, bidder, bid, bonds, opening, supervisor, admin, experts,
+                   evaluation):
         app.register_blueprint(module.bp)
     csrf.exempt(api)
     csrf.exempt("app.web.records.timestamp")  # a protocol endpoint for machines, not a form
