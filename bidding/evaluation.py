@@ -1330,6 +1330,9 @@ def score_view(session: Session, actor: Actor, evaluation_id: int) -> ScoreView:
         me = require_member(evaluation, actor)
         if me.scores_submitted_at is None:
             return ScoreView([s for s in scores if s.member_id == me.id], False, {me.id: None})
+        # a member who submitted sees the others' submitted scores, never their drafts
+        return ScoreView([s for s in scores if s.member_id == me.id or submitted.get(s.member_id) is not None], True,
+                         submitted)
     return ScoreView(scores, True, submitted)
 
 

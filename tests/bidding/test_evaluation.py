@@ -461,10 +461,13 @@ def test_an_expert_sees_the_others_scores_only_after_submitting_and_the_agent_ne
     assert not view.others_visible and {s.member_id for s in view.scores} == {first.id}
     evaluation.submit_scores(session, clock, actor_of(room, first), ev.id)
     view = evaluation.score_view(session, actor_of(room, first), ev.id)
-    assert view.others_visible and {s.member_id for s in view.scores} == {m.id for m in members(ev)}
+    assert view.others_visible and {s.member_id for s in view.scores} == {first.id}  # never the others' drafts
+    evaluation.submit_scores(session, clock, actor_of(room, second), ev.id)
+    view = evaluation.score_view(session, actor_of(room, first), ev.id)
+    assert {s.member_id for s in view.scores} == {first.id, second.id}
     with pytest.raises(Conflict):  # submitted scores are final
         evaluation.save_scores(session, clock, actor_of(room, first), ev.id, ev.bidders[0].id, {typed(ev)[0].id: "1"})
-    assert not evaluation.score_view(session, actor_of(room, second), ev.id).others_visible
+    assert not evaluation.score_view(session, actor_of(room, members(ev)[2]), ev.id).others_visible
     assert evaluation.score_view(session, world.supervisor, ev.id).others_visible
     for outsider in (world.agent, world.tenderee):
         with pytest.raises(NotPermitted, match="退出评标室"):
