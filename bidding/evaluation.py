@@ -62,7 +62,7 @@ from bidding.evaluation_models import (
     Score,
 )
 from bidding.lifecycle import transition
-from bidding.models import Tender
+from bidding.models import BidFile, Tender
 from bidding.opening import bids_at_opening
 from core.actor import Actor, Role
 from core.clock import Clock, shanghai_text
@@ -631,6 +631,26 @@ def bidder_list(session: Session, actor: Actor, evaluation_id: int) -> list[Bidd
         _present_member(evaluation, actor)
     return [BidderRow(b.id, b.bid_id, b.bidder.name, b.bidder.credit_code, b.price, b.status, b.grounds, b.low_price)
             for b in evaluation.bidders]
+
+
+def bid_documents(session: Session, actor: Actor, evaluation_id: int) -> list[tuple[EvaluationBidder, list[BidFile]]]:
+    """The decrypted bid documents before the committee (评标, 电子办法第33条), each checked against the sealed
+    manifest at the opening: for members who declared no conflict, supervisors, and the managers after the end."""
+    evaluation = get_evaluation(session, evaluation_id)
+    if watcher(evaluation, actor) == "member":
+        member = _present_member(evaluation, actor)
+        if member.declaration is None:
+            raise Conflict(N_("请先签署回避声明，再查阅投标文件。"))
+    return [(b, list(b.bid.files)) for b in evaluation.bidders]
+
+
+def bid_document(session: Session, actor: Actor, evaluation_id: int, file_id: int) -> BidFile:
+    """One document of a bid before this committee, for whoever may read ``bid_documents``."""
+    for _, files in bid_documents(session, actor, evaluation_id):
+        for document in files:
+            if document.id == file_id:
+                return document
+    raise NotFound(N_("投标文件不存在。"))
 
 
 def declare(session: Session, clock: Clock, actor: Actor, evaluation_id: int, conflict_bidder_id: int | None = None,

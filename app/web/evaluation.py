@@ -24,7 +24,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 
@@ -356,6 +356,8 @@ def _room_page(evaluation_id: int):
     me = evaluation.require_member(found, actor)
     progress = evaluation.progress(session, actor, found.id)
     bidders = evaluation.bidder_list(session, actor, found.id) if me.signed_in_at else []
+    documents = ({b.id: files for b, files in evaluation.bid_documents(session, actor, found.id)}
+                 if me.declaration is not None else {})
     asked = evaluation.clarifications(session, actor, found.id)
     deviations = [n for n in evaluation.deviation_notes(session, found) if n.member_id == me.id]
     names = {b.bidder_id: b.name for b in bidders}
@@ -364,6 +366,7 @@ def _room_page(evaluation_id: int):
     now = clock().now()
     return _render(
         "evaluation/room.html", ev=found, me=me, chair=chair, progress=progress, people=people, bidders=bidders,
+        documents=documents,
         names=names, clarifications=asked, deviations=deviations, steps=_steps(found),
         todo=_next_step(found, me, progress, deviations),
         candidates=[m for m in members if m.kind == "expert"],
@@ -814,6 +817,16 @@ def report_pdf(evaluation_id: int):
     found = evaluation.get_evaluation(db(), evaluation_id)
     return _download(data, "application/pdf", f"evaluation-report-{found.id}.pdf",
                      gettext("评标报告") + f"-{found.tender.code}-{found.section.number}.pdf")
+
+
+@bp.get("/evaluation/<int:evaluation_id>/documents/<int:file_id>")
+@login_required()
+def bid_document(evaluation_id: int, file_id: int):
+    """A decrypted bid document, for the committee (after its recusal declaration) and supervisors."""
+    document = evaluation.bid_document(db(), current_actor(), evaluation_id, file_id)
+    return send_file(store().open(document.sha256), as_attachment=True, download_name=document.name,
+                     mimetype="application/pdf" if document.name.lower().endswith(".pdf") else "application/octet-stream",
+                     etag=document.sha256)
 
 
 @bp.get("/evaluation/<int:evaluation_id>/scores.xlsx")

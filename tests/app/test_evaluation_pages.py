@@ -720,3 +720,20 @@ def test_refusals_in_english(app, session, clock, world, room):
     refused = outsider.get(_room(ev))
     assert refused.status_code == 403
     assert "You are not a member of this section's evaluation committee." in html.unescape(_html(refused))
+
+
+def test_a_member_downloads_the_bid_documents_from_the_room_after_declaring(app, session, clock, world, room):
+    ev = domain_set_up(session, clock, world, room)
+    clients = _clients(app, session, ev)
+    first = members(ev)[0]
+    me = clients[first.id]
+    assert _post(me, _room(ev, "/sign-in"), {"venue": "杭州主场 3 号工位"}).status_code == 302
+    assert "签署回避声明后可查阅" in _html(me.get(_room(ev)))
+    assert _post(me, _room(ev, "/declaration"), {"conflict": "no"}).status_code == 302
+    links = re.findall(r'href="(/evaluation/\d+/documents/\d+)"', _html(me.get(_room(ev))))
+    assert len(links) == 3
+    download = me.get(links[0])
+    assert download.status_code == 200 and download.data.startswith(b"%PDF")
+    agent = app.test_client()
+    login(agent, "agent")
+    assert agent.get(links[0]).status_code == 403  # 招标代理退出评标室

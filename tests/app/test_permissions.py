@@ -454,6 +454,7 @@ CASES: list[Case] = [
     Case("evaluation.scoring", "GET", f"/evaluation/{NO_SUCH}/scoring", every(NF, anonymous=LOGIN)),
     Case("evaluation.report_pdf", "GET", f"/evaluation/{NO_SUCH}/report.pdf", every(NF, anonymous=LOGIN)),
     Case("evaluation.score_sheet", "GET", f"/evaluation/{NO_SUCH}/scores.xlsx", every(NF, anonymous=LOGIN)),
+    Case("evaluation.bid_document", "GET", f"/evaluation/{NO_SUCH}/documents/{NO_SUCH}", every(NF, anonymous=LOGIN)),
     Case("evaluation.bidder_clarifications", "GET", "/bidder/clarifications", only(200, *BIDDERS)),
     Case("evaluation.answer", "POST", f"/bidder/clarifications/{NO_SUCH}/answer", only(ALLOWED, *BIDDERS),
          data=lambda o: {}),
@@ -735,6 +736,7 @@ ROUTE_ARGUMENTS = {
     "expert_id": (NO_SUCH,),
     "draw_id": (NO_SUCH,),
     "evaluation_id": (NO_SUCH,),
+    "file_id": (NO_SUCH,),
     "code": ("zh",),
     "filename": ("site.css",),
 }

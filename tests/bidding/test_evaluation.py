@@ -637,3 +637,22 @@ def test_an_expert_cannot_act_on_another_sections_evaluation(session, clock, sto
     evaluation.sign_in(session, clock, outsider, ev1.id, "工位")
     with pytest.raises(NotFound):  # a bid of section 2 is not before section 1's committee
         evaluation.declare(session, clock, outsider, ev1.id, ev2.bidders[0].id, "与该投标人存在利害关系")
+
+
+def test_the_committee_reads_the_decrypted_bid_documents_after_its_declaration(session, clock, store, world, room):
+    ev = set_up(session, clock, world, room)
+    first = members(ev)[0]
+    evaluation.sign_in(session, clock, actor_of(room, first), ev.id, "杭州工位 1")
+    with pytest.raises(Conflict, match="回避声明"):
+        evaluation.bid_documents(session, actor_of(room, first), ev.id)
+    evaluation.declare(session, clock, actor_of(room, first), ev.id)
+    documents = evaluation.bid_documents(session, actor_of(room, first), ev.id)
+    assert [len(files) for _, files in documents] == [1, 1, 1]
+    document = documents[0][1][0]
+    assert store.open(document.sha256).read().startswith(b"%PDF")
+    assert evaluation.bid_document(session, world.supervisor, ev.id, document.id) is document
+    for outsider in (world.agent, world.tenderee, world.bidders[0], world.expert):
+        with pytest.raises(NotPermitted):
+            evaluation.bid_documents(session, outsider, ev.id)
+    with pytest.raises(NotFound):
+        evaluation.bid_document(session, actor_of(room, first), ev.id, 999999)
