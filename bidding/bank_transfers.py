@@ -27,6 +27,7 @@ from bidding.schemas import MAX_MONEY
 from bidding.signals import record_signal
 from core.actor import Actor, Role
 from core.clock import Clock, from_local
+from core.encodings import decode_chinese
 from core.errors import N_, InvalidInput, Msg, phrase
 from signing import ledger
 
@@ -84,11 +85,9 @@ class ImportResult:
 
 
 def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):  # Chinese banks export UTF-8 or GBK
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    text = decode_chinese(data)
+    if text is not None:
+        return text
     raise InvalidInput(N_("对账单文件无法识别编码，请导出为 UTF-8 或 GBK 编码的 CSV。"), field="file")
 
 

@@ -31,13 +31,14 @@ def _when(value) -> str:
 def opening_record(session: Session, tender: Tender, record_id: str, signers: list[str]) -> records.Record:
     rows = []
     bonds = bond_states(session, tender)
-    for bid in bids_at_opening(session, tender):
+    opened = bids_at_opening(session, tender)
+    for bid in opened:
         form = json.loads(bid.bid_form) if bid.bid_form else {}
         rows.append([str(bid.section.number), bid.bidder.name, bid.bidder.credit_code,
                      BID_STATUS_LABELS.get(bid.status, bid.status) + ("（托管恢复）" if bid.decrypted_via == "escrow" else ""),
                      _when(bid.decrypted_at), *[str(form.get(key, "—")) for key, _ in FORM_FIELDS],
                      bonds[(bid.section_id, bid.bidder_org_id)].text])
-    missing = [f"第 {bid.section.number} 标段 {bid.bidder.name}" for bid in bids_at_opening(session, tender)
+    missing = [f"第 {bid.section.number} 标段 {bid.bidder.name}" for bid in opened
                if bonds[(bid.section_id, bid.bidder_org_id)].missing and bid.status == "decrypted"]
     objection_rows = [[o.bidder.name, o.body, o.answer or "—", _when(o.raised_at)] for o in objections(session, tender)]
     return records.Record(

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from core.actor import Actor, Role
 from core.clock import Clock, to_shanghai
+from core.encodings import decode_chinese
 from core.errors import N_, Conflict, InvalidInput, Msg, NotFound, NotPermitted
 from core.identity import Organisation, User
 from expert_pool import fields, id_number
@@ -84,11 +85,9 @@ def _require_admin(actor: Actor) -> None:
 
 
 def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):  # administrators export UTF-8 or GBK (Excel's "CSV" on Chinese Windows)
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    text = decode_chinese(data)
+    if text is not None:
+        return text
     raise InvalidInput(N_("专家名册无法识别编码，请保存为 UTF-8 或 GBK 编码的 CSV，或 Excel（.xlsx）文件。"), field="file")
 
 

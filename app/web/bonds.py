@@ -11,7 +11,6 @@ Views only parse, call one domain function and render; every rule and refusal is
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -22,15 +21,14 @@ from app.api.v1.bonds import statement_bytes
 from app.auth import current_actor, login_required
 from app.i18n import translate
 from app.services import clock, db, deposit_rate, issuer_adapter, signing_settings, store
-from app.web.forms import attempt, text
+from app.web.forms import attempt, local_time, text
 from bidding import bank_transfers, bond_release, bonds, guarantees, participation, rules, tenders
 from bidding.access import require_manager
 from bidding.bond_models import Bond, BondPayment
 from bidding.notices import Signing
 from bidding.opening import bids_at_opening
-from bidding.schemas import MAX_ID, MAX_MONEY, YEARS, BondForm, BondPolicy
+from bidding.schemas import MAX_ID, MAX_MONEY, BondForm, BondPolicy
 from core.actor import Role
-from core.clock import from_local
 from core.errors import N_, InvalidInput, NotFound, phrase
 from signing import pki
 
@@ -86,17 +84,6 @@ def _money(name: str, label: str, *, required: bool) -> Decimal | None:
     if amount is None or not amount.is_finite() or not 0 <= amount <= MAX_MONEY or amount != amount.quantize(Decimal("0.01")):
         raise InvalidInput(N_("%(label)s：请填写以元为单位的金额，最多两位小数。"), field=name, label=phrase(label))
     return amount
-
-
-def _local_time(name: str, label: str) -> datetime:
-    """<input type=datetime-local>, read as Beijing time."""
-    try:
-        value = datetime.fromisoformat(text(name))
-    except ValueError:
-        value = None
-    if value is None or value.year not in YEARS:
-        raise InvalidInput(N_("%(label)s：请按“年-月-日 时:分”填写北京时间。"), field=name, label=phrase(label))
-    return from_local(value)
 
 
 def _bond_of(tender_id: int, bond_id: int) -> Bond:
@@ -282,7 +269,7 @@ def record_contract(tender_id: int, section: int):
         return bond_release.record_contract(
             db(), clock(), current_actor(), tender_id, section, winner_org_id=winner,
             price=_money("price", N_("合同金额"), required=True),
-            signed_at=_local_time("signed_at", N_("合同签订时间")),
+            signed_at=local_time("signed_at", N_("合同签订时间")),
             performance_bond=_money("performance_bond", N_("履约保证金"), required=False))
 
     done = _to_agency_page(tender_id, gettext("合同已登记。现金保证金应在 5 日内退还（条例第57条）；保函和信用承诺书已释放。"))

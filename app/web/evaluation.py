@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import quote
@@ -32,15 +32,14 @@ from app.auth import current_actor, login_required
 from app.errors import status_for
 from app.i18n import error_message
 from app.services import clock, db, signing_settings, store
-from app.web.forms import attempt, checkbox, text
+from app.web.forms import attempt, checkbox, form_rows, local_time, text
 from bidding import draw_parties, evaluation, evaluation_report, expert_ratings
 from bidding.evaluation import ReviewItem, ScoreItem, Setup
 from bidding.evaluation_models import RATING_ASPECTS, Evaluation, EvaluationMember, PriceAdjustment
 from bidding.notices import Signing
 from bidding.price_rules import MeanDeviationRule
-from bidding.schemas import MAX_ID, YEARS
+from bidding.schemas import MAX_ID
 from core.actor import Role
-from core.clock import from_local
 from core.errors import N_, DomainError, InvalidInput, NotFound, phrase
 from core.identity import User
 from expert_pool import draw
@@ -162,32 +161,12 @@ def _number_text(value: str, name: str, label: str) -> str:
     return value
 
 
-def _local_time(name: str, label: str) -> datetime:
-    """<input type=datetime-local>, read as Beijing time."""
-    try:
-        value = datetime.fromisoformat(text(name))
-    except ValueError:
-        value = None
-    if value is None or value.year not in YEARS:
-        raise InvalidInput(N_("%(label)s：请按“年-月-日 时:分”填写北京时间。"), field=name, label=phrase(label))
-    return from_local(value)
-
-
-def _rows(pattern: re.Pattern[str]) -> list[dict[str, str]]:
-    rows: dict[int, dict[str, str]] = {}
-    for key in request.form:
-        match = pattern.match(key)
-        if match:
-            rows.setdefault(int(match.group(1)), {})[match.group(2)] = request.form.get(key, "").strip()
-    return [row for _, row in sorted(rows.items())]
-
-
 def _review_rows() -> list[dict[str, str]]:
-    return [r for r in _rows(REVIEW_FIELD) if r.get("name") or r.get("basis")]
+    return [r for r in form_rows(REVIEW_FIELD) if r.get("name") or r.get("basis")]
 
 
 def _score_rows() -> list[dict[str, str]]:
-    return [r for r in _rows(SCORE_FIELD) if r.get("group") or r.get("name") or r.get("max")]
+    return [r for r in form_rows(SCORE_FIELD) if r.get("group") or r.get("name") or r.get("max")]
 
 
 def _setup_from_form(method: str) -> Setup:
@@ -674,7 +653,7 @@ def ask(evaluation_id: int):
     def action():
         return evaluation.ask_clarification(db(), clock(), current_actor(), evaluation_id,
                                             _required_id("bidder_id", N_("请选择投标人。")), text("question"),
-                                            _local_time("deadline", N_("答复期限")))
+                                            local_time("deadline", N_("答复期限")))
 
     return attempt(action, _to_room(evaluation_id, gettext("澄清要求已发给该投标人，答复后显示在本页。"), "clarifications"),
                    lambda: _room_page(evaluation_id))

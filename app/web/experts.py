@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
@@ -25,11 +25,10 @@ from app.auth import current_actor, login_required
 from app.i18n import translate
 from app.listing import MAX_PAGE, int_arg
 from app.services import clock, db, signing_settings, store
-from app.web.forms import attempt, text
+from app.web.forms import attempt, form_rows, local_time, text
 from bidding import draw_parties, parties
 from bidding.schemas import MAX_ID, YEARS
 from core.actor import Role
-from core.clock import from_local
 from core.errors import N_, InvalidInput, NotFound, phrase
 from expert_pool import draw, draw_record, id_number, profile, recusal, roster, specialties
 from expert_pool.models import CHANNELS, CONFLICT_KINDS, EXPERT_STATUSES, VENUES, ExpertDraw
@@ -101,33 +100,12 @@ def _day(name: str, label: str) -> date:
     return value
 
 
-def _local_time(name: str, label: str) -> datetime:
-    """<input type=datetime-local>, read as Beijing time."""
-    try:
-        value = datetime.fromisoformat(text(name))
-    except ValueError:
-        value = None
-    if value is None or value.year not in YEARS:
-        raise InvalidInput(N_("%(label)s：请按“年-月-日 时:分”填写北京时间。"), field=name, label=phrase(label))
-    return from_local(value)
-
-
-def _rows(pattern: re.Pattern[str]) -> list[dict[str, str]]:
-    """The form's repeated rows (prefix-N-field), in order."""
-    rows: dict[int, dict[str, str]] = {}
-    for key in request.form:
-        match = pattern.match(key)
-        if match:
-            rows.setdefault(int(match.group(1)), {})[match.group(2)] = request.form.get(key, "").strip()
-    return [row for _, row in sorted(rows.items())]
-
-
 def _group_rows() -> list[dict[str, str]]:
-    return [r for r in _rows(GROUP_FIELD) if any(r.get(k) for k in ("specialty_code", "count", "region"))]
+    return [r for r in form_rows(GROUP_FIELD) if any(r.get(k) for k in ("specialty_code", "count", "region"))]
 
 
 def _exclusion_rows() -> list[dict[str, str]]:
-    return [r for r in _rows(EXCLUSION_FIELD) if r.get("name") or r.get("reason")]
+    return [r for r in form_rows(EXCLUSION_FIELD) if r.get("name") or r.get("reason")]
 
 
 def _draw_request() -> draw.DrawRequest:
@@ -143,7 +121,7 @@ def _draw_request() -> draw.DrawRequest:
                                         backups=backups or 0, venue_place=row.get("venue_place", "")))
     return draw.DrawRequest(
         groups=tuple(groups),
-        evaluation_at=_local_time("evaluation_at", N_("评标时间")),
+        evaluation_at=local_time("evaluation_at", N_("评标时间")),
         place=text("place"),
         representatives=_number(text("representatives"), N_("招标人代表人数应为整数。"), "representatives",
                                 default=0) or 0,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
@@ -12,8 +13,10 @@ from werkzeug.datastructures import FileStorage
 from app.errors import status_for
 from app.i18n import error_message
 from app.services import db
+from bidding.schemas import YEARS
 from bidding.tenders import Upload
-from core.errors import DomainError
+from core.clock import from_local
+from core.errors import N_, DomainError, InvalidInput, phrase
 
 T = TypeVar("T")
 
@@ -41,6 +44,27 @@ def local_datetime(name: str) -> str | None:
     except ValueError:
         return "invalid"
     return value
+
+
+def local_time(name: str, label: str) -> datetime:
+    """<input type=datetime-local>, read as Beijing time; refused with the field's label when it is not a time."""
+    try:
+        value = datetime.fromisoformat(text(name))
+    except ValueError:
+        value = None
+    if value is None or value.year not in YEARS:
+        raise InvalidInput(N_("%(label)s：请按“年-月-日 时:分”填写北京时间。"), field=name, label=phrase(label))
+    return from_local(value)
+
+
+def form_rows(pattern: re.Pattern[str]) -> list[dict[str, str]]:
+    """A form's repeated rows (``prefix-N-field``, ``pattern`` capturing N and field), in order of N."""
+    rows: dict[int, dict[str, str]] = {}
+    for key in request.form:
+        match = pattern.match(key)
+        if match:
+            rows.setdefault(int(match.group(1)), {})[match.group(2)] = request.form.get(key, "").strip()
+    return [row for _, row in sorted(rows.items())]
 
 
 def uploads(field: str, title_field: str | None = None) -> list[Upload]:
