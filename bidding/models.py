@@ -78,6 +78,13 @@ class Tender(Base):
     decryption_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     escrow_holders: Mapped[list[EscrowHolder]] = relationship(order_by="EscrowHolder.key_id",
                                                               cascade="all, delete-orphan")
+    # the award as the tender fixes it (domain-rules sections 5.7 and 6): ranked candidates, or 评定分离 with its
+    # method, the award committee's size and the method's parameters (JSON), under a regional rule set [L]
+    award_mode: Mapped[str] = mapped_column(String(10), default="ranked", server_default="ranked")
+    award_method: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    award_committee_size: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    award_params: Mapped[str] = mapped_column(Text, default="{}", server_default="{}")
+    rule_set: Mapped[str] = mapped_column(String(30), default="national", server_default="national")
 
 
 class Section(Base):
@@ -326,6 +333,8 @@ class Contract(Base):
     performance_bond: Mapped[Decimal | None] = mapped_column(MONEY, nullable=True)
     recorded_by: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # the award whose notice the contract follows (法第46条: within 30 days of the notice)
+    award_id: Mapped[int | None] = mapped_column(ForeignKey("award.id"), nullable=True)
 
     winner: Mapped[Organisation] = relationship()
     section: Mapped[Section] = relationship()

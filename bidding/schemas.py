@@ -33,6 +33,13 @@ class EvaluationMethod(StrEnum):
     LOWEST_EVALUATED_PRICE = "lowest_evaluated_price"
 
 
+class AwardMode(StrEnum):
+    """Ranked candidates (条例第55条) or unranked candidates and an award committee (评定分离)."""
+
+    RANKED = "ranked"
+    SEPARATED = "separated"
+
+
 class BondPolicy(StrEnum):
     """Per section (domain-rules section 2): a bond is required, waived, or waived for a credit commitment."""
 
@@ -162,6 +169,12 @@ class TenderInput(_Input):
     bid_deadline: datetime
     bid_validity_days: Annotated[int, Field(ge=1, le=365)] = 90
     sections: Annotated[list[SectionInput], Field(min_length=1, max_length=50)]
+    # the award as the tender fixes it (bidding.award_rules): ranked, or 评定分离 with method and committee size
+    award_mode: AwardMode = AwardMode.RANKED
+    award_method: Annotated[str, StringConstraints(max_length=20)] = ""
+    award_committee_size: Annotated[int, Field(ge=0, le=15)] = 0
+    award_params: dict[str, Any] = Field(default_factory=dict)
+    rule_set: Annotated[str, StringConstraints(max_length=30)] = "national"
 
     _tz = field_validator("sale_start", "sale_end", "clarification_deadline", "bid_deadline")(_aware)
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bidding import rules
+from bidding import award_rules, rules
 from bidding.access import PUBLIC_STATUSES, require_manager, require_role, require_visible
 from bidding.bond_waiver import sign_waiver_decision
 from bidding.escrow import require_escrow
@@ -112,6 +113,17 @@ def _check(session: Session, clock: Clock, actor: Actor, data: TenderInput) -> N
         rules.check_section(data.category, number, section)
 
 
+def _fields(data: TenderInput) -> dict[str, Any]:
+    """The tender's own columns, with the award plan checked against its rule set and normalised."""
+    plan = award_rules.check_plan(data.award_mode, data.award_method, data.award_committee_size, data.rule_set,
+                                  data.award_params, is_compulsory=data.is_compulsory,
+                                  is_state_funded=data.is_state_funded)
+    fields = data.model_dump(exclude={"sections"})
+    fields.update(award_mode=plan.mode, award_method=plan.method, award_committee_size=plan.committee_size,
+                  award_params=json.dumps(plan.params, sort_keys=True), rule_set=plan.rule_set)
+    return fields
+
+
 def _sections(data: TenderInput) -> list[Section]:
     return [
         Section(
@@ -141,7 +153,7 @@ def create_tender(session: Session, clock: Clock, actor: Actor, data: TenderInpu
     _check(session, clock, actor, data)
     if _code_taken(session, data.code):
         raise Conflict(N_("招标项目编号 %(code)s 已被使用。"), field="code", code=data.code)
-    fields = data.model_dump(exclude={"sections"})
+    fields = _fields(data)
     tender = Tender(
         **fields,
         agent_org_id=actor.org_id,
@@ -170,7 +182,7 @@ def update_tender(session: Session, clock: Clock, actor: Actor, tender_id: int, 
     _check(session, clock, actor, data)
     if _code_taken(session, data.code, tender.id):
         raise Conflict(N_("招标项目编号 %(code)s 已被使用。"), field="code", code=data.code)
-    for name, value in data.model_dump(exclude={"sections"}).items():
+    for name, value in _fields(data).items():
         setattr(tender, name, value)
     tender.sections.clear()
     session.flush()
@@ -251,7 +263,9 @@ def tender_input(tender: Tender) -> TenderInput:
         is_state_funded=tender.is_state_funded, region=tender.region, description=tender.description,
         sale_start=tender.sale_start, sale_end=tender.sale_end,
         clarification_deadline=tender.clarification_deadline, bid_deadline=tender.bid_deadline,
-        bid_validity_days=tender.bid_validity_days, sections=[],
+        bid_validity_days=tender.bid_validity_days, sections=[], award_mode=tender.award_mode,
+        award_method=tender.award_method, award_committee_size=tender.award_committee_size,
+        award_params=award_rules.plan_params(tender.award_params), rule_set=tender.rule_set,
     )
 
 

@@ -6,6 +6,7 @@ import os
 
 from alembic import context
 
+import bidding.award_models
 import bidding.bond_models
 import bidding.evaluation_models
 import bidding.models

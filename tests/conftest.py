@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 from werkzeug.serving import BaseWSGIServer, make_server
 
+import bidding.award_models
 import bidding.bond_models
 import bidding.evaluation_models
 import bidding.models
