@@ -166,3 +166,11 @@ def savings_rate(estimate: Decimal, price: Decimal) -> Decimal:
     if estimate <= 0:
         return Decimal(0)
     return ((estimate - price) / estimate * 100).quantize(Decimal("0.01"))
+
+
+def describe(mode: str, method: str, committee_size: int, key: str) -> str:
+    """The award plan in one line, as the notice and the records print it (in Chinese, the record's language)."""
+    region = str(RULE_SETS[key].label) if key in RULE_SETS else key
+    if mode != "separated":
+        return f"{MODE_LABELS['ranked']}；{region}"
+    return f"评定分离：{METHOD_LABELS.get(method, method)}，定标委员会 {committee_size} 人；{region}"

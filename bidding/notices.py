@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from bidding import award_rules
 from bidding.models import Section, Tender
 from bidding.schemas import (
     BOND_FORM_LABELS,
@@ -70,6 +71,8 @@ def notice_record(tender: Tender, record_id: str, signer_name: str) -> records.R
                 ("澄清截止时间", shanghai_text(tender.clarification_deadline)),
                 ("投标截止时间（开标时间）", shanghai_text(tender.bid_deadline)),
                 ("投标有效期", f"{tender.bid_validity_days} 天"),
+                ("定标方式", award_rules.describe(tender.award_mode, tender.award_method, tender.award_committee_size,
+                                              tender.rule_set)),
                 ("公告发布时间", shanghai_text(tender.published_at) if tender.published_at else "—"),
             ]),
             records.Heading("项目概况"),

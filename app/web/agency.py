@@ -12,7 +12,7 @@ from app.auth import current_actor, login_required
 from app.services import clock, db, signing_settings, store
 from app.web.forms import attempt, checkbox, local_datetime, optional, text, uploads
 from app.web.public import render_tender
-from bidding import escrow, participation, parties, tenders
+from bidding import award_rules, escrow, participation, parties, tenders
 from bidding.access import manages
 from bidding.notices import Signing
 from bidding.rules import amendment_needs_new_deadline
@@ -56,7 +56,30 @@ def _tender_form_data() -> dict[str, Any]:
         "bid_deadline": local_datetime("bid_deadline"),
         "bid_validity_days": text("bid_validity_days") or None,
         "sections": sections,
+        **_award_plan_data(),
     }
+
+
+def _award_plan_data() -> dict[str, Any]:
+    """The award plan fieldset: mode, rule set, and for 评定分离 the method, committee size and its parameters."""
+    mode = text("award_mode") or "ranked"
+    if mode != "separated":
+        return {"award_mode": mode, "rule_set": text("rule_set") or "national"}
+    params: dict[str, Any] = {}
+    for name in ("majority", "tie"):
+        if text(f"award_{name}"):
+            params[name] = text(f"award_{name}")
+    for name in ("max_rounds", "shortlist"):
+        value = text(f"award_{name}")
+        if value:
+            if not value.isdigit():
+                raise InvalidInput(N_("请填写整数。"), field=f"award_{name}")
+            params[name] = int(value)
+    size = text("award_committee_size")
+    if not size.isdigit():
+        raise InvalidInput(N_("请填写定标委员会人数。"), field="award_committee_size")
+    return {"award_mode": mode, "rule_set": text("rule_set") or "national", "award_method": text("award_method"),
+            "award_committee_size": int(size), "award_params": params}
 
 
 def _posted_sections() -> list[dict[str, Any]]:
@@ -91,7 +114,10 @@ def _form(template: str, **context: Any):
     actor = current_actor()
     return render_template(template, tenderees=parties.tenderees(db()), plans=tenders.agency_plans(db(), actor),
                            section_rows=_section_rows(context.get("tender")), required_forms=REQUIRED_BOND_FORMS,
-                           **context)
+                           rule_sets=award_rules.RULE_SETS, award_modes=award_rules.MODE_LABELS,
+                           award_methods=award_rules.METHOD_LABELS, tie_rules=award_rules.TIE_RULES,
+                           award_params=award_rules.plan_params(context["tender"].award_params)
+                           if context.get("tender") else {}, **context)
 
 
 @bp.get("/")

@@ -422,6 +422,7 @@ def _manage_page(tender_id: int, number: int):
         draws = draw.draws_for_section(session, section.id)
         committee = sum(g.count for g in draws[-1].groups) + draws[-1].representatives if draws else 0
         form = request.form if posted else {**DEFAULT_PRICE, **DEFAULT_OPTIONS,
+                                            "ranked": "unranked" if tender.award_mode == "separated" else "ranked",
                                             "drop_extremes": "on" if committee >= 7 else ""}
         review_rows = _review_rows() if posted else [{"name": n, "kind": k, "basis": ""} for n, k in DEFAULT_REVIEW]
         score_rows = _score_rows() if posted else [{"group": g, "name": n, "max": m, "objective": "on" if o else ""}

@@ -13,10 +13,10 @@ from flask_babel import gettext
 
 from app.auth import current_actor, login_required
 from app.filters import money
-from app.services import clock, db
-from bidding import bond_statistics, participation, tenders, trail
+from app.services import clock, db, signing_settings, store
+from bidding import award_state, bond_statistics, participation, supervision, tenders, trail
 from core.actor import Role
-from signing import ledger
+from signing import ledger, pki
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -34,14 +34,21 @@ def index():
 @bp.get("/tenders/<int:tender_id>")
 @login_required(Role.SUPERVISOR)
 def tender(tender_id: int):
+    """One workspace per tender: milestones, signed records with their validation, objections, complaints, bonds,
+    awards, the full trail and the ledger check."""
     actor = current_actor()
-    item = tenders.get_tender(db(), actor, tender_id)
+    session = db()
+    item = tenders.get_tender(session, actor, tender_id)
+    crl = pki.crl(session, clock(), signing_settings())
+    session.commit()
     return render_template(
         "supervisor/tender.html",
         tender=item,
-        entries=trail.tender_trail(db(), actor, item),
-        obtainers=participation.obtainers(db(), clock(), actor, item.id),
-        chain=ledger.verify(db()),
+        ws=supervision.workspace(session, actor, store(), item, pki.trust_roots(session), crl, clock().now()),
+        entries=trail.tender_trail(session, actor, item),
+        obtainers=participation.obtainers(session, clock(), actor, item.id),
+        chain=ledger.verify(session),
+        award_labels=award_state.STATUS_LABELS,
     )
 
 

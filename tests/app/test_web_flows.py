@@ -103,6 +103,37 @@ def test_bad_tender_forms_get_a_clear_message_and_change_nothing(client, people,
     assert session.scalars(select(Tender)).all() == []
 
 
+def test_the_tender_form_fixes_a_separated_award_and_the_notice_page_shows_it(client, people, clock, session):
+    login(client, "agent")
+    response = post(client, "/agency/tenders/new", _tender_form(
+        people, clock, rule_set="shenzhen", award_mode="separated", award_method="vote_lottery",
+        award_committee_size="5", award_shortlist="3", award_tie="lottery"))
+    assert response.status_code == 302
+    tender = session.scalars(select(Tender)).one()
+    assert (tender.award_mode, tender.award_method, tender.award_committee_size) == ("separated", "vote_lottery", 5)
+    assert '"shortlist": 3' in tender.award_params
+    page = client.get(f"/tenders/{tender.id}").get_data(as_text=True)
+    assert "票决抽签法" in page and "深圳市评定分离规则" in page
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"award_mode": "separated", "award_method": "vote", "award_committee_size": "5"}, "条例第55条"),
+    ({"rule_set": "shenzhen", "award_mode": "separated", "award_method": "vote", "award_committee_size": "6"},
+     "单数"),
+    ({"rule_set": "shenzhen", "award_mode": "separated", "award_method": "vote", "award_committee_size": "x"},
+     "定标委员会人数"),
+    ({"rule_set": "shenzhen", "award_mode": "separated", "award_method": "vote", "award_committee_size": "5",
+      "award_max_rounds": "two"}, "整数"),
+])
+def test_bad_award_plans_on_the_form_are_refused_and_nothing_is_saved(client, people, clock, session, overrides,
+                                                                       message):
+    login(client, "agent")
+    response = post(client, "/agency/tenders/new", _tender_form(people, clock, **overrides))
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert session.scalars(select(Tender)).all() == []
+
+
 def test_script_in_a_title_is_escaped_everywhere(client, people, clock, session, app):
     tender = published_tender(session, clock, app.extensions["sealbid"].store, people,
                               title="<script>alert(1)</script>道路")
@@ -200,3 +231,37 @@ def test_supervisor_sees_the_trail_of_a_tender(client, people, clock, session, a
     login(client, "supervisor")
     html = client.get(f"/supervisor/tenders/{tender.id}").get_data(as_text=True)
     assert "tender.publish" in html and "tender.create" in html
+
+
+def test_the_supervisors_workspace_validates_every_signed_record_of_the_tender(client, people, clock, session, app):
+    store = app.extensions["sealbid"].store
+    tender = published_tender(session, clock, store, people)
+    session.commit()
+    login(client, "supervisor")
+    html = client.get(f"/supervisor/tenders/{tender.id}").get_data(as_text=True)
+    assert "共 1 份记录，0 份验证未通过。" in html
+    assert "招标公告" in html and "tender.publish" in html
+    assert "投标保证金在开标后显示" in html
+
+
+def test_a_tampered_record_shows_as_invalid_in_the_workspace(client, people, clock, session, app):
+    from signing import signed_records
+
+    store = app.extensions["sealbid"].store
+    tender = published_tender(session, clock, store, people)
+    record = signed_records.for_tender(session, tender.id)[0]
+    with store.open(record.pdf_sha256) as stream:
+        data = bytearray(stream.read())
+    data[data.index(b"/Type /Page") + 1] ^= 0x01  # one flipped bit inside the signed range
+    record.pdf_sha256 = store.put(io.BytesIO(bytes(data)), len(data)).sha256
+    session.commit()
+    login(client, "supervisor")
+    html = client.get(f"/supervisor/tenders/{tender.id}").get_data(as_text=True)
+    assert "共 1 份记录，1 份验证未通过。" in html
+
+
+def test_only_supervisors_open_the_workspace(client, people, clock, session, app):
+    tender = published_tender(session, clock, app.extensions["sealbid"].store, people)
+    session.commit()
+    login(client, "agent")
+    assert client.get(f"/supervisor/tenders/{tender.id}").status_code == 403

@@ -63,6 +63,10 @@ class TenderOut(TenderSummary):
     sale_end: datetime
     clarification_deadline: datetime
     bid_validity_days: int
+    award_mode: str
+    award_method: str
+    award_committee_size: int
+    rule_set: str
     sections: list[SectionOut]
     documents: list[DocumentOut]
     amendments: list[AmendmentOut]
@@ -95,7 +99,8 @@ def detail(tender: Tender) -> TenderOut:
         method=tender.method, is_compulsory=tender.is_compulsory, is_state_funded=tender.is_state_funded,
         description=tender.description, tenderee=tender.tenderee.name, agent=tender.agent.name,
         sale_start=tender.sale_start, sale_end=tender.sale_end, clarification_deadline=tender.clarification_deadline,
-        bid_validity_days=tender.bid_validity_days,
+        bid_validity_days=tender.bid_validity_days, award_mode=tender.award_mode, award_method=tender.award_method,
+        award_committee_size=tender.award_committee_size, rule_set=tender.rule_set,
         sections=[SectionOut(number=s.number, name=s.name, estimated_price=s.estimated_price, bond_policy=s.bond_policy,
                              bond_amount=s.bond_amount, bond_forms=s.accepted_bond_forms,
                              bond_waiver_basis=s.bond_waiver_basis, evaluation_method=s.evaluation_method)
