@@ -98,13 +98,13 @@ def awards_of_tender(session: Session, tender_id: int) -> list[Award]:
 
 def sync_tender(session: Session, clock: Clock, tender: Tender) -> None:
     """Advance the tender's status to what its least advanced proceeding section has reached."""
-    if tender.status not in AWARD_TENDER_STATUSES + ("contracted",):
+    if tender.status not in AWARD_TENDER_STATUSES:
         return
     proceeding = [s.id for s in tender.sections if s.status == "proceeding"]
     live = {a.section_id: a for a in awards_of_tender(session, tender.id)}
     least = min((PROGRESS[live[s].status] if s in live else -1) for s in proceeding) if proceeding else -1
     system = Actor.system()
+    order = ("evaluated", *(stage for stage, _ in TENDER_STAGES))
     for stage, needs in TENDER_STAGES:
-        order = ("evaluated",) + tuple(s for s, _ in TENDER_STAGES)
         if least >= PROGRESS[needs] and order.index(tender.status) < order.index(stage):
             transition(session, clock, system, tender, tender.status, stage, f"tender.{stage}")

@@ -47,7 +47,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bidding import aggregation, price_rules
+from bidding import aggregation, award, award_rules, award_state, price_rules
 from bidding.access import manages
 from bidding.bonds import bond_states
 from bidding.evaluation_models import (
@@ -304,6 +304,10 @@ def set_up(session: Session, clock: Clock, actor: Actor, tender_id: int, section
         raise Conflict(N_("有 %(n)s 名评标专家尚未开通平台账户，请联系管理员。"),
                        n=sum(1 for p in picks if p.expert.user_id is None))
     data = _check_setup(setup, section.evaluation_method, len(picks) + draw.representatives)
+    if data["ranked"] != (tender.award_mode == "ranked"):
+        # the tender fixed its award mode at publication: ranked candidates, or unranked for 评定分离 (法第40条)
+        raise RuleViolation(N_("招标文件规定的定标方式为“%(mode)s”，中标候选人的推荐方式应与之一致。"), field="ranked",
+                            mode=phrase(award_rules.MODE_LABELS[tender.award_mode]))
     data["price_limit"] = str(section.estimated_price)
     now = clock.now()
     evaluation = Evaluation(tender_id=tender.id, section_id=section.id, draw_id=draw.id, method=section.evaluation_method,
@@ -1269,6 +1273,8 @@ def close_if_signed(session: Session, clock: Clock, evaluation: Evaluation) -> b
     closed = {e.section_id for e in evaluations_of_tender(session, tender.id) if e.status == "closed"}
     if tender.status == "evaluating" and set(proceeding) <= closed:
         transition(session, clock, system, tender, "evaluating", "evaluated", "evaluation.finish")
+    award.receive_report(session, clock, evaluation)
+    award_state.sync_tender(session, clock, tender)
     return True
 
 

@@ -94,7 +94,7 @@ def test_the_committee_signs_the_report_seven_times_and_it_validates(session, cl
     session.commit()
 
     assert signed.signatures == 7 and ev.status == "closed" and ev.closed_at == clock.now()
-    assert room.draws[1].seed_revealed_at is not None and room.tender.status == "evaluated"
+    assert room.draws[1].seed_revealed_at is not None and room.tender.status == "awarding"
     assert evaluation.score_view(session, world.agent, ev.id).others_visible  # the agent may read everything now
     pdf = evaluation_report.report_pdf(session, world.agent, ev.id, store)
     check = verify_pdf(pdf, pki.trust_roots(session), [pki.crl(session, clock, SIGNING)], clock.now())
@@ -190,7 +190,7 @@ def test_lowest_price_report_and_a_refusal_deemed_agreement(session, clock, stor
         evaluation.record_refusal(session, clock, actor_of(room, members(ev)[1]), ev.id, refuser.id, "拒绝签字")
     evaluation.record_refusal(session, clock, chair, ev.id, refuser.id, "拒绝签字，亦未书面陈述理由")
     session.commit()
-    assert ev.status == "closed" and room.tender.status == "evaluated"
+    assert ev.status == "closed" and room.tender.status == "awarding"
     record = signed_records.get(session, ev.report_record_id)
     assert record.signatures == 4
     content = records.canonical_content(evaluation_report.build_record(
