@@ -14,9 +14,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
 from app.services import platform_settings
-from bidding import uploads
+from bidding import complaints, publicity, uploads
 from bidding.bids import close_due_tenders
-from bidding.bond_release import notify_issuers, track_refunds
+from bidding.bond_release import notify_issuers, remind_contracts, track_refunds
 from bidding.guarantees import HttpIssuerAdapter
 from bidding.opening import close_decryption_windows, start_due_openings
 from expert_pool import draw as expert_draw
@@ -43,6 +43,11 @@ def tick(app: Flask) -> list[int]:
         opened = start_due_openings(session, services.clock, window)
         session.commit()
         close_decryption_windows(session, services.clock)
+        session.commit()
+        publicity.close_due(session, services.clock)
+        session.commit()
+        remind_contracts(session, services.clock)
+        complaints.mark_overdue(session, services.clock)
         session.commit()
         track_refunds(session, services.clock)
         notify_issuers(session, services.clock, HttpIssuerAdapter(timeout=float(app.config["ISSUER_TIMEOUT_SECONDS"])))

@@ -5,18 +5,27 @@ T16 条例第57条 [S]: refund the bid bonds of the winner and the others within
 is signed, with the bank's deposit interest. B10(a) 条例第35条: a bid revoked after the deadline may
 lose its bond. B12 条例第58条: the performance bond is at most 10% of the contract price. A section
 that failed (流标) returns its bonds on the same terms, counted from its failure.
+
+The contract itself (法第46条): only after the section's award notice, with the award's winner, at the winning
+bid's price (条例第57条: the terms must match the tender documents and the winning bid, so a different price is
+refused); within 30 days of the notice — a later contract is still recorded (the data must not be lost) but flagged
+late on the ledger and in :func:`contracts_due`. The scheduler reminds the managers 5 days before the contract is
+due and marks an overdue one once (:func:`remind_contracts`).
 """
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bidding import guarantees, rules
+from bidding import award_rules, award_state, guarantees, publicity, rules
 from bidding.access import manages, require_manager, require_role
+from bidding.award_models import Award
 from bidding.bond_models import Bond
 from bidding.models import Bid, Contract, Section, Tender
 from bidding.schemas import MAX_MONEY, BondForm
@@ -24,6 +33,7 @@ from core.actor import Actor, Role
 from core.clock import Clock
 from core.errors import N_, Conflict, InvalidInput, NotFound, NotPermitted, RuleViolation, Unavailable
 from signing import ledger
+from signing.ledger import LedgerEntry
 
 # Bonds the contract (or the section's failure) puts on the release schedule.
 HELD = ("paid", "verified", "committed")
@@ -47,43 +57,137 @@ def schedule_release(session: Session, clock: Clock, section: Section, since: da
     return bonds
 
 
+def contract_due(award: Award) -> datetime | None:
+    """The last moment to sign the contract: 30 days after the award notice (法第46条)."""
+    return award.notified_at + timedelta(days=award_rules.CONTRACT_DAYS) if award.notified_at else None
+
+
 def record_contract(session: Session, clock: Clock, actor: Actor, tender_id: int, section_number: int, *,
                     winner_org_id: int, price: Decimal, signed_at: datetime,
                     performance_bond: Decimal | None) -> Contract:
-    """The tenderee (or its agent) records the signed contract; the bonds' release clock starts."""
+    """The tenderee (or its agent) records the contract signed after the award notice; the bonds' release clock
+    starts and the award is 'contracted'."""
     tender = session.get(Tender, tender_id)
     if tender is None or not manages(actor, tender):
         raise NotFound(N_("招标项目不存在。"))
     section = next((s for s in tender.sections if s.number == section_number), None)
     if section is None:
         raise NotFound(N_("标段不存在。"))
+    award_state.require_not_suspended(tender)
     if tender.status not in AFTER_OPENING or section.status != "proceeding":
         raise Conflict(N_("开标结束后、标段未流标时才能登记合同。"))
     if session.scalars(select(Contract.id).where(Contract.section_id == section.id)).first() is not None:
         raise Conflict(N_("本标段的合同已经登记。"))
+    award = award_state.current_award(session, section.id)
+    if award is None or award.status != "notified":
+        raise RuleViolation(N_("中标通知书发出后才能订立合同（%(rule)s）。"), rule=N_("法第46条"))
     winner = session.scalars(select(Bid).where(Bid.section_id == section.id, Bid.bidder_org_id == winner_org_id,
                                                Bid.status == "decrypted")).one_or_none()
     if winner is None:
         raise InvalidInput(N_("中标人必须是本标段开标时解密成功的投标人。"), field="winner_org_id")
+    if winner_org_id != award.winner_org_id:
+        raise RuleViolation(N_("合同应当与中标通知书确定的中标人订立（%(rule)s）。"), field="winner_org_id",
+                            rule=N_("法第46条"))
     if not Decimal(0) < price <= MAX_MONEY:
         raise InvalidInput(N_("请填写合同金额。"), field="price")
-    if not tender.opened_at <= signed_at <= clock.now():
-        raise InvalidInput(N_("合同签订时间应在开标之后、不晚于现在。"), field="signed_at")
+    agreed = publicity.winning_price(award)
+    if agreed is not None and price != agreed:
+        raise RuleViolation(N_("合同价款应当与中标价 %(agreed)s 元一致（%(rule)s）。"), field="price",
+                            agreed=f"{agreed:,.2f}", rule=N_("条例第57条"))
+    if not award.notified_at <= signed_at <= clock.now():
+        raise InvalidInput(N_("合同签订时间应在中标通知书发出之后、不晚于现在。"), field="signed_at")
     if performance_bond is not None:
         cap = rules.performance_bond_cap(price)
         if not Decimal(0) <= performance_bond <= cap:
             raise RuleViolation(N_("履约保证金不得超过中标合同金额的 10%%，即 %(cap)s 元（%(rule)s）。"),
                                 field="performance_bond", cap=f"{cap:,.2f}", rule=N_("条例第58条"))
+    due = contract_due(award)
+    late = signed_at > due
     contract = Contract(tender_id=tender.id, section_id=section.id, winner_org_id=winner_org_id, price=price,
                         signed_at=signed_at, performance_bond=performance_bond, recorded_by=actor.user_id,
-                        recorded_at=clock.now())
+                        recorded_at=clock.now(), award_id=award.id)
     session.add(contract)
     session.flush()
     ledger.append(session, clock, actor, "contract.record", "contract", contract.id, tender_id=tender.id,
                   after={"section": section.number, "winner_org_id": winner_org_id, "price": price,
-                         "signed_at": signed_at, "performance_bond": performance_bond})
+                         "signed_at": signed_at, "performance_bond": performance_bond, "award_id": award.id,
+                         "due": due, "late": late, **({"rule": "法第46条"} if late else {})})
     schedule_release(session, clock, section, signed_at)
+    award_state.move(session, clock, actor, award, "notified", "contracted", "award.contract",
+                     note={"contract_id": contract.id, "late": late})
+    award_state.sync_tender(session, clock, tender)
     return contract
+
+
+def contract_late(session: Session, contract: Contract) -> bool:
+    """Whether the contract was signed more than 30 days after the award notice (法第46条)."""
+    award = session.get(Award, contract.award_id) if contract.award_id else None
+    due = contract_due(award) if award is not None else None
+    return due is not None and contract.signed_at > due
+
+
+@dataclass(frozen=True)
+class ContractDue:
+    """A notified award still without its contract: when it is due and how many days are left (negative: overdue)."""
+
+    award_id: int
+    tender_id: int
+    tender_code: str
+    tender_title: str
+    section_number: int
+    winner: str
+    notified_at: datetime
+    due: datetime
+    days_left: int
+    overdue: bool
+
+
+def _waiting(session: Session) -> list[Award]:
+    """Notified awards whose section has no contract yet, the soonest due first."""
+    contracted = select(Contract.section_id)
+    return list(session.scalars(select(Award).where(Award.status == "notified", Award.section_id.not_in(contracted))
+                                .order_by(Award.notified_at, Award.id)))
+
+
+def contracts_due(session: Session, clock: Clock, actor: Actor | None = None) -> list[ContractDue]:
+    """Contracts waiting to be signed: all of them for the scheduler (no actor) and supervisors, a manager's own
+    tenders otherwise. ``days_left`` counts a begun day as a whole one."""
+    now = clock.now()
+    out = []
+    for award in _waiting(session):
+        tender = award.tender
+        if actor is not None and not (actor.has(Role.SUPERVISOR) or manages(actor, tender)):
+            continue
+        due = contract_due(award)
+        seconds = (due - now).total_seconds()
+        days = math.ceil(seconds / 86400) if seconds >= 0 else -math.ceil(-seconds / 86400)
+        out.append(ContractDue(award.id, tender.id, tender.code, tender.title, award.section.number,
+                               award.winner.name if award.winner else "", award.notified_at, due, days, now > due))
+    return out
+
+
+def _noted(session: Session, action: str, award_id: int) -> bool:
+    return session.scalars(select(LedgerEntry.seq).where(LedgerEntry.action == action, LedgerEntry.subject_type == "award",
+                                                         LedgerEntry.subject_id == award_id)).first() is not None
+
+
+def remind_contracts(session: Session, clock: Clock) -> tuple[list[int], list[int]]:
+    """The scheduler's watch over contracts: remind once 5 days before the due date, mark overdue once after it.
+    Returns the award ids (reminded, overdue) of this pass."""
+    now = clock.now()
+    reminded, overdue = [], []
+    ahead = timedelta(days=award_rules.CONTRACT_REMINDER_DAYS)
+    for award in _waiting(session):
+        due = contract_due(award)
+        if now >= due - ahead and not _noted(session, "award.contract_reminder", award.id):
+            ledger.append(session, clock, Actor.system(), "award.contract_reminder", "award", award.id,
+                          tender_id=award.tender_id, after={"due": due, "winner_org_id": award.winner_org_id})
+            reminded.append(award.id)
+        if now > due and not _noted(session, "award.contract_overdue", award.id):
+            ledger.append(session, clock, Actor.system(), "award.contract_overdue", "award", award.id,
+                          tender_id=award.tender_id, after={"due": due, "rule": "法第46条"})
+            overdue.append(award.id)
+    return reminded, overdue
 
 
 def contracts_of(session: Session, actor: Actor, tender: Tender) -> dict[int, Contract]:

@@ -27,13 +27,13 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bidding import rules
+from bidding import award_rules, rules
 from bidding.access import require_role
 from bidding.bids import BID_STATUS_LABELS
 from bidding.bond_models import Bond
 from bidding.bond_release import overdue_refunds
 from bidding.bonds import BOND_STATUS_LABELS, PROVIDED, bids_disclosed
-from bidding.models import Bid, Section, Tender
+from bidding.models import Bid, Contract, Section, Tender
 from bidding.schemas import BOND_FORM_LABELS, BOND_POLICY_LABELS, CATEGORY_LABELS, GUARANTEE_FORMS, YEARS, BondForm, Category
 from bidding.signals import SIGNAL_LABELS, signals_for
 from core.actor import Actor, Role
@@ -396,3 +396,31 @@ def signal_list(session: Session, actor: Actor) -> list[SignalRow]:
     return [SignalRow(s.tender_id, tenders[s.tender_id].code, tenders[s.tender_id].title, SIGNAL_LABELS.get(s.kind, s.kind),
                       s.key, [names.get(int(i), i) for i in s.org_ids.split(",") if i], s.detected_at)
             for s in signals]
+
+
+# --- contracts against the estimate (节约率) -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContractSaving:
+    """A recorded contract's price against its section's estimate (招标控制价): the savings rate in percent."""
+
+    tender_id: int
+    tender_code: str
+    section_number: int
+    winner: str
+    estimate: Decimal
+    price: Decimal
+    savings_rate: Decimal
+    signed_at: datetime
+
+
+def contract_savings(session: Session, actor: Actor) -> list[ContractSaving]:
+    """For the supervisor's statistics: every recorded contract with its 节约率 (award_rules.savings_rate)."""
+    require_role(actor, Role.SUPERVISOR)
+    rows = session.execute(select(Contract, Section, Tender).join(Section, Section.id == Contract.section_id)
+                           .join(Tender, Tender.id == Contract.tender_id)
+                           .order_by(Contract.signed_at, Contract.id)).all()
+    return [ContractSaving(tender.id, tender.code, section.number, contract.winner.name, section.estimated_price,
+                           contract.price, award_rules.savings_rate(section.estimated_price, contract.price),
+                           contract.signed_at) for contract, section, tender in rows]

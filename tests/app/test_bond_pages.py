@@ -20,7 +20,8 @@ from core.clock import to_shanghai
 from core.errors import Unavailable
 from signing import envelope
 from tests.app.helpers import csrf, login, post
-from tests.bidding.sealing import sealed, submit
+from tests.bidding.publicizing import open_and_notify
+from tests.bidding.sealing import container, sealed, submit
 from tests.bonding import (
     BASIC_ACCOUNTS,
     credit_code,
@@ -35,6 +36,8 @@ from tests.bonding import (
 from tests.world import SIGNING_PIN, encryption_key, ensure_signing, published_tender
 
 AMOUNT = Decimal("200000.00")
+# bidder 1 nearest the price benchmark of all three, bidder 2 when bidder 3 is not decrypted (equal other scores)
+PRICES = {1: "9300000.00", 2: "9000000.00", 3: "9900000.00"}
 CSRF_MESSAGE = "表单已过期或缺少安全令牌，请返回刷新页面后重试。"
 HUGE = "99999999999999999999"
 
@@ -298,7 +301,8 @@ def bonded(session, clock, world, tender, bank, store):
         statement_row("S3", clock.now(), "投标公司3", BASIC_ACCOUNTS[3], cash[1].virtual_account, AMOUNT)))
     placed = {}
     for number in (1, 2, 3):
-        data = sealed(session, world, tender, number)
+        data = sealed(session, world, tender, number,
+                      plaintext=container({"price": PRICES[number], "duration_days": 365}, {"技术标.pdf": b"%PDF" * 50}))
         submission, _ = submit(session, clock, store, world, tender, data, number)
         placed[number] = (session.get(Bid, submission.bid_id), data)
     session.commit()
@@ -326,7 +330,7 @@ def _agency(tender) -> str:
 
 
 def _contract(client, tender, clock, winner_org_id, **changes):
-    data = {"winner_org_id": str(winner_org_id), "price": "9,000,000.00",
+    data = {"winner_org_id": str(winner_org_id), "price": "9,300,000.00",
             "signed_at": to_shanghai(clock.now() - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M"),
             "performance_bond": "900000.00", **changes}
     return post(client, f"/agency/tenders/{tender.id}/sections/1/contract", data, form_page=_agency(tender))
@@ -342,6 +346,8 @@ def test_bonds_stay_secret_before_the_deadline(client, tender, bonded):
 def test_agent_sees_every_bond_records_the_contract_and_refunds(client, session, clock, world, tender, bonded, store):
     cash, placed = bonded
     _open_all(session, clock, store, world, tender, placed)
+    found = open_and_notify(session, clock, store, world, tender)  # the contract follows the award notice (法第46条)
+    assert found.winner_org_id == world.bidders[0].org_id  # the price nearest the benchmark, with equal scores
     login(client, "agent")
     page = _html(client.get(_agency(tender)))
     for text in ("投标公司1", "投标公司2", "投标公司3", "银行保函", "现金转账", "保函已核验", "已缴纳", BASIC_ACCOUNTS[2],
@@ -358,11 +364,13 @@ def test_agent_sees_every_bond_records_the_contract_and_refunds(client, session,
     assert _contract(client, tender, clock, org1, signed_at="99999-01-01T00:00").status_code == 400
     assert _contract(client, tender, clock, "", ).status_code == 400
     assert _contract(client, tender, clock, HUGE).status_code == 400
-    too_big = _contract(client, tender, clock, org1, performance_bond="900000.01")
+    too_big = _contract(client, tender, clock, org1, performance_bond="930000.01")
     assert too_big.status_code == 422 and "条例第58条" in _html(too_big)
     future = _contract(client, tender, clock, org1,
                        signed_at=to_shanghai(clock.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"))
-    assert future.status_code == 400 and "合同签订时间应在开标之后" in _html(future)
+    assert future.status_code == 400 and "合同签订时间应在中标通知书发出之后" in _html(future)
+    other_price = _contract(client, tender, clock, org1, price="9,000,000.00")
+    assert other_price.status_code == 422 and "条例第57条" in _html(other_price)
     assert _contract(client, tender, clock, org1).status_code == 302
     assert session.query(Contract).count() == 1
     assert _contract(client, tender, clock, org1).status_code == 409
@@ -392,11 +400,15 @@ def test_agent_sees_every_bond_records_the_contract_and_refunds(client, session,
 def test_winner_converts_and_a_revoked_bid_forfeits(client, session, clock, world, tender, bonded, store):
     cash, placed = bonded
     _open_all(session, clock, store, world, tender, placed, decrypt=(1, 2))
+    found = open_and_notify(session, clock, store, world, tender)
+    assert found.winner_org_id == world.bidders[1].org_id  # of the two decrypted bids, the one nearer the benchmark
     login(client, "tenderee")
     page = _html(client.get(_agency(tender)))
     assert f"/agency/tenders/{tender.id}/bonds/{cash[1].id}/forfeit" in page  # bidder 3 failed by its own fault
     assert _contract(client, tender, clock, world.bidders[2].org_id).status_code == 400  # not decrypted
-    assert _contract(client, tender, clock, world.bidders[1].org_id).status_code == 302
+    wrong = _contract(client, tender, clock, world.bidders[0].org_id)  # not the notice's winner
+    assert wrong.status_code == 422 and "法第46条" in _html(wrong)
+    assert _contract(client, tender, clock, world.bidders[1].org_id, price="9,000,000.00").status_code == 302
     converted = post(client, f"/agency/tenders/{tender.id}/bonds/{cash[0].id}/convert", form_page=_agency(tender))
     assert converted.status_code == 302
     forfeit = f"/agency/tenders/{tender.id}/bonds/{cash[1].id}/forfeit"

@@ -9,17 +9,20 @@ from decimal import Decimal
 
 import pytest
 
-from bidding import bank_transfers, bids, bond_release, bonds, opening, opening_record, participation
+from bidding import bank_transfers, bids, bond_release, bonds, opening, opening_record, participation, publicity
 from bidding.bond_models import Bond
 from bidding.models import Bid
 from core.errors import Conflict, InvalidInput, NotFound, RuleViolation
 from signing import envelope, ledger, records, signed_records
-from tests.bidding.sealing import sealed, submit
+from tests.bidding.publicizing import open_and_notify
+from tests.bidding.sealing import container, sealed, submit
 from tests.bonding import BASIC_ACCOUNTS, guarantee_terms, register_issuer, set_basic_accounts, statement, statement_row
 from tests.world import ensure_signing, published_tender, signing
 
 AMOUNT = Decimal("200000.00")
 RATE = Decimal("0.0005")
+# below the section's estimate (10,000,000.00), so the evaluation can recommend them
+PRICES = {1: "9500000.00", 2: "9000000.00", 3: "9800000.00"}
 
 
 @pytest.fixture
@@ -35,7 +38,8 @@ def bonded(session, clock, store, world, tender):
         statement_row("S1", clock.now(), "投标公司2", BASIC_ACCOUNTS[2], cash.virtual_account, AMOUNT)))
     placed = {}
     for number in (1, 2, 3):
-        data = sealed(session, world, tender, number)
+        data = sealed(session, world, tender, number,
+                      plaintext=container({"price": PRICES[number], "duration_days": 365}, {"技术标.pdf": b"%PDF" * 50}))
         submission, _ = submit(session, clock, store, world, tender, data, number)
         placed[number] = (session.get(Bid, submission.bid_id), data)
     session.commit()
@@ -58,6 +62,13 @@ def _open_all(session, clock, store, world, tender, placed, decrypt=(1, 2, 3)):
     session.commit()
 
 
+def _contract(session, clock, world, tender, found, actor=None, **changes):
+    """The contract after the award notice (法第46条): the award's winner at the winning price, signed now."""
+    values = {"winner_org_id": found.winner_org_id, "price": publicity.winning_price(found), "signed_at": clock.now(),
+              "performance_bond": None, **changes}
+    return bond_release.record_contract(session, clock, actor or world.agent, tender.id, 1, **values)
+
+
 def test_opening_record_shows_every_bond_and_a_missing_one(session, clock, store, world, tender, bonded):
     _, _, placed = bonded
     _open_all(session, clock, store, world, tender, placed)
@@ -77,9 +88,9 @@ def test_opening_record_shows_every_bond_and_a_missing_one(session, clock, store
 def test_contract_releases_guarantees_and_starts_the_five_day_refund_clock(session, clock, store, world, tender, bonded):
     cash, unpaid, placed = bonded
     _open_all(session, clock, store, world, tender, placed)
+    found = open_and_notify(session, clock, store, world, tender)
     signed_at = clock.now()
-    bond_release.record_contract(session, clock, world.tenderee, tender.id, 1, winner_org_id=world.bidders[0].org_id,
-                                 price=Decimal("9500000.00"), signed_at=signed_at, performance_bond=Decimal("950000.00"))
+    _contract(session, clock, world, tender, found, world.tenderee, performance_bond=Decimal("900000.00"))
     session.commit()
     guarantee = bonds.bond_for(session, tender.sections[0].id, world.bidders[0].org_id)
     assert guarantee.status == "released" and guarantee.released_at == clock.now()
@@ -92,8 +103,7 @@ def test_contract_releases_guarantees_and_starts_the_five_day_refund_clock(sessi
 def test_scheduler_reminds_a_day_ahead_then_lists_the_overdue_refund(session, clock, store, world, tender, bonded):
     cash, _, placed = bonded
     _open_all(session, clock, store, world, tender, placed)
-    bond_release.record_contract(session, clock, world.agent, tender.id, 1, winner_org_id=world.bidders[0].org_id,
-                                 price=Decimal("9500000.00"), signed_at=clock.now(), performance_bond=None)
+    _contract(session, clock, world, tender, open_and_notify(session, clock, store, world, tender))
     assert bond_release.track_refunds(session, clock) == ([], [])
     clock.advance(timedelta(days=4, hours=1))
     assert bond_release.track_refunds(session, clock) == ([cash.id], [])
@@ -109,8 +119,7 @@ def test_scheduler_reminds_a_day_ahead_then_lists_the_overdue_refund(session, cl
 def test_refund_carries_the_deposit_interest(session, clock, store, world, tender, bonded):
     cash, _, placed = bonded
     _open_all(session, clock, store, world, tender, placed)
-    bond_release.record_contract(session, clock, world.agent, tender.id, 1, winner_org_id=world.bidders[0].org_id,
-                                 price=Decimal("9500000.00"), signed_at=clock.now(), performance_bond=None)
+    _contract(session, clock, world, tender, open_and_notify(session, clock, store, world, tender))
     clock.advance(timedelta(days=2))
     bond_release.refund_cash(session, clock, world.agent, cash.id, "RF1", RATE)
     days = (clock.now() - cash.paid_at).days
@@ -131,13 +140,12 @@ def test_refund_waits_for_the_contract(session, clock, store, world, tender, bon
 def test_winners_cash_bond_becomes_its_performance_bond_within_ten_percent(session, clock, store, world, tender, bonded):
     cash, _, placed = bonded
     _open_all(session, clock, store, world, tender, placed)
+    found = open_and_notify(session, clock, store, world, tender)
+    assert found.winner_org_id == world.bidders[1].org_id  # the lowest price, with equal other scores
     with pytest.raises(RuleViolation) as refused:
-        bond_release.record_contract(session, clock, world.agent, tender.id, 1, winner_org_id=world.bidders[1].org_id,
-                                     price=Decimal("1000000.00"), signed_at=clock.now(),
-                                     performance_bond=Decimal("100000.01"))
+        _contract(session, clock, world, tender, found, performance_bond=Decimal("900000.01"))
     assert refused.value.rule == "条例第58条"
-    bond_release.record_contract(session, clock, world.agent, tender.id, 1, winner_org_id=world.bidders[1].org_id,
-                                 price=Decimal("9000000.00"), signed_at=clock.now(), performance_bond=Decimal("900000.00"))
+    _contract(session, clock, world, tender, found, performance_bond=Decimal("900000.00"))
     bond_release.convert_to_performance_bond(session, clock, world.agent, cash.id)
     assert cash.status == "converted"
 
@@ -145,8 +153,9 @@ def test_winners_cash_bond_becomes_its_performance_bond_within_ten_percent(sessi
 def test_only_the_winner_converts_and_only_a_revoked_bid_forfeits(session, clock, store, world, tender, bonded):
     cash, _, placed = bonded
     _open_all(session, clock, store, world, tender, placed, decrypt=(1, 3))
-    bond_release.record_contract(session, clock, world.agent, tender.id, 1, winner_org_id=world.bidders[0].org_id,
-                                 price=Decimal("9000000.00"), signed_at=clock.now(), performance_bond=Decimal("900000.00"))
+    found = open_and_notify(session, clock, store, world, tender)
+    assert found.winner_org_id == world.bidders[0].org_id  # bidder 3's bond is missing: the only valid bid
+    _contract(session, clock, world, tender, found, performance_bond=Decimal("900000.00"))
     with pytest.raises(Conflict):
         bond_release.convert_to_performance_bond(session, clock, world.agent, cash.id)
     # bidder 2 failed to decrypt by its own fault: a revocation after the deadline (条例第35条)
@@ -164,26 +173,25 @@ def test_contract_refusals(session, clock, store, world, tender, bonded):
         bond_release.record_contract(session, clock, world.agent, tender.id, 1, winner_org_id=world.bidders[0].org_id,
                                      price=Decimal("1.00"), signed_at=clock.now(), performance_bond=None)
     _open_all(session, clock, store, world, tender, placed, decrypt=(1, 2))
+    with pytest.raises(RuleViolation) as early:  # before the award notice (法第46条)
+        bond_release.record_contract(session, clock, world.agent, tender.id, 1, winner_org_id=world.bidders[0].org_id,
+                                     price=Decimal("9500000.00"), signed_at=clock.now(), performance_bond=None)
+    assert early.value.rule == "法第46条"
+    found = open_and_notify(session, clock, store, world, tender)
     cases = [
         ({"winner_org_id": world.bidders[2].org_id}, InvalidInput),  # its bid was not decrypted
         ({"price": Decimal("0")}, InvalidInput),
         ({"signed_at": clock.now() + timedelta(days=1)}, InvalidInput),
-        ({"signed_at": tender.opened_at - timedelta(seconds=1)}, InvalidInput),
+        ({"signed_at": found.notified_at - timedelta(seconds=1)}, InvalidInput),
     ]
     for change, error in cases:
-        values = {"winner_org_id": world.bidders[0].org_id, "price": Decimal("9000000.00"), "signed_at": clock.now(),
-                  "performance_bond": None, **change}
         with pytest.raises(error):
-            bond_release.record_contract(session, clock, world.agent, tender.id, 1, **values)
+            _contract(session, clock, world, tender, found, **change)
     with pytest.raises(NotFound):
-        bond_release.record_contract(session, clock, world.other_agent, tender.id, 1,
-                                     winner_org_id=world.bidders[0].org_id, price=Decimal("1.00"),
-                                     signed_at=clock.now(), performance_bond=None)
-    bond_release.record_contract(session, clock, world.agent, tender.id, 1, winner_org_id=world.bidders[0].org_id,
-                                 price=Decimal("9000000.00"), signed_at=clock.now(), performance_bond=None)
+        _contract(session, clock, world, tender, found, world.other_agent)
+    _contract(session, clock, world, tender, found)
     with pytest.raises(Conflict):
-        bond_release.record_contract(session, clock, world.agent, tender.id, 1, winner_org_id=world.bidders[0].org_id,
-                                     price=Decimal("9000000.00"), signed_at=clock.now(), performance_bond=None)
+        _contract(session, clock, world, tender, found)
 
 
 def test_a_failed_section_returns_its_bonds_too(session, clock, store, world, tender):

@@ -27,13 +27,15 @@ from bidding import (
     opening,
     participation,
     parties,
+    publicity,
     tenders,
 )
 from bidding.models import Bid, Tender
 from core.actor import OrgKind
 from core.errors import InvalidInput, NotPermitted
 from signing import envelope
-from tests.bidding.sealing import sealed, submit
+from tests.bidding.publicizing import open_and_notify
+from tests.bidding.sealing import container, sealed, submit
 from tests.bonding import BASIC_ACCOUNTS, guarantee_terms, register_issuer, set_basic_accounts, statement, statement_row
 from tests.world import World, encryption_key, ensure_signing, pdf_bytes, signing, tender_input
 
@@ -71,8 +73,13 @@ def deadline(clock, days: int):
     return clock.now() + timedelta(hours=1, days=days)
 
 
-def bid(session, clock, store, world, tender, number: int, section: int) -> tuple[int, bytes]:
-    data = sealed(session, world, tender, number, section)
+# works section 1's prices, below its estimate so that the evaluation can recommend them and the award follow
+WORKS_PRICES = {1: "9800000.00", 2: "9500000.00", 3: "9000000.00"}
+
+
+def bid(session, clock, store, world, tender, number: int, section: int, price: str | None = None) -> tuple[int, bytes]:
+    plaintext = container({"price": price, "duration_days": 365}, {"技术标.pdf": b"%PDF" * 50}) if price else None
+    data = sealed(session, world, tender, number, section, plaintext=plaintext)
     submission, _ = submit(session, clock, store, world, tender, data, number, section)
     return submission.bid_id, data
 
@@ -134,7 +141,8 @@ def build_statistics(session, clock, store, world: World) -> Statistics:
     bonds.choose_cash(session, clock, world.bidders[1], goods.id, 2)
     session.commit()
 
-    placed = {(number, section): bid(session, clock, store, world, works, number, section)
+    placed = {(number, section): bid(session, clock, store, world, works, number, section,
+                                     WORKS_PRICES[number] if section == 1 else None)
               for number in (1, 2, 3) for section in (1, 2)}
     bids.withdraw(session, clock, world.bidders[2], placed[(3, 2)][0])  # not counted
     session.commit()
@@ -152,8 +160,9 @@ def build_statistics(session, clock, store, world: World) -> Statistics:
             opening.decrypt_own_bid(session, clock, world.bidders[number - 1], store, bid_id, key)
     clock.advance(WINDOW)
     opening.finish_opening(session, clock, world.agent, works.id)
-    bond_release.record_contract(session, clock, world.agent, works.id, 1, winner_org_id=world.bidders[0].org_id,
-                                 price=Decimal("9800000.00"), signed_at=clock.now(), performance_bond=None)
+    award = open_and_notify(session, clock, store, world, works)  # evaluated, published, decided, notified
+    bond_release.record_contract(session, clock, world.agent, works.id, 1, winner_org_id=award.winner_org_id,
+                                 price=publicity.winning_price(award), signed_at=clock.now(), performance_bond=None)
     session.commit()
     due_at = cash2.release_due_at
     assert due_at == clock.now() + timedelta(days=5)
@@ -286,7 +295,7 @@ def test_excel_export_has_the_summary_and_the_detail(session, clock, world, stat
 def test_overdue_refunds_and_signals_for_the_supervisor(session, clock, world, stats):
     overdue = bond_statistics.overdue_list(session, clock, world.supervisor)
     assert [(o.tender_code, o.section_number, o.bidder, o.amount, o.due_at, o.days_overdue) for o in overdue] == [
-        ("BJ-2026-101", 1, "投标公司3", Decimal("200000.00"), stats.due_at, 20)]  # 19 days 23.5 hours
+        ("BJ-2026-101", 1, "投标公司3", Decimal("200000.00"), stats.due_at, 16)]  # the award took its days: 15 days and hours
     signals = bond_statistics.signal_list(session, world.supervisor)
     assert [(s.tender_code, s.shared, s.bidders) for s in signals] == [
         ("BJ-2026-101", BASIC_ACCOUNTS[2], ["投标公司2", "投标公司3"])]
