@@ -1,9 +1,10 @@
-"""Operator commands: `flask db upgrade`, `flask demo load`, `flask ledger verify`, `flask scheduler run`,
+"""Operator commands: `flask db upgrade`, `flask demo load`, `flask demo --out DIR`, `flask ledger verify`, `flask scheduler run`,
 `flask users token`."""
 
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -11,12 +12,14 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from cryptography import x509
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 import config as config_module
+from app import demo_run
 from app.services import signing_settings
 from core.actor import Actor
+from core.clock import to_shanghai
 from core.errors import DomainError, render
 from core.identity import User, issue_api_token
 from signing import checkpoints, ledger, pki
@@ -25,7 +28,6 @@ from signing.verify import verify_pdf
 ROOT = Path(__file__).resolve().parent.parent
 
 db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
-demo_cli = AppGroup("demo", help="Demonstration data.")
 ledger_cli = AppGroup("ledger", help="The tamper-evident ledger.")
 signing_cli = AppGroup("signing", help="The platform's certificate authority, seal and timestamp authority.")
 records_cli = AppGroup("records", help="Signed records (PDF).")
@@ -50,6 +52,99 @@ def db_upgrade() -> None:
     """Bring the database schema to the newest migration."""
     upgrade(config_module.database_url(current_app.config))
     click.echo("database is at the newest migration")
+
+
+@click.group("demo", cls=AppGroup, invoke_without_command=True,
+             help="Demonstration data: `flask demo load`, or a whole tender lifecycle with `flask demo --out DIR`.")
+@click.option("--out", type=click.Path(path_type=Path),
+              help="Run a fresh demo tender through every stage and write its signed records, receipts and the "
+                   "ledger export into this new or empty directory.")
+@click.option("--until", type=click.Choice(demo_run.STAGE_NAMES),
+              help="Stop after this stage (default: every stage that is built).")
+@click.pass_context
+@with_appcontext
+def demo_cli(ctx: click.Context, out: Path | None, until: str | None) -> None:
+    if ctx.invoked_subcommand is not None:
+        if out is not None or until is not None:
+            raise click.UsageError(f"--out and --until go with `flask demo` alone, not with `{ctx.invoked_subcommand}`")
+        return
+    if out is None:
+        if until is not None:
+            raise click.UsageError("--until needs --out DIR")
+        click.echo(ctx.get_help())
+        return
+    _demo_lifecycle(out, until)
+
+
+def _migrated_or_empty(url: str) -> bool:
+    """True when the database has no tables yet (so the demo may create them); refuses one that is behind."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+    from sqlalchemy import inspect
+
+    from core.db import make_engine
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            if not inspect(conn).get_table_names():
+                return True
+            current = set(MigrationContext.configure(conn).get_current_heads())
+    finally:
+        engine.dispose()
+    if current != set(ScriptDirectory.from_config(alembic_config(url)).get_heads()):
+        raise click.ClickException("the database is not at the newest migration: run `flask db upgrade` first")
+    return False
+
+
+def _demo_lifecycle(out: Path, until: str | None) -> None:
+    """`flask demo --out DIR`: see app/demo_run.py."""
+    try:
+        demo_run.check_out_dir(out)
+        stages = demo_run.stages_until(until)
+    except demo_run.RunError as exc:
+        raise click.UsageError(str(exc)) from exc
+    began = time.monotonic()
+    url = config_module.database_url(current_app.config)
+    if _migrated_or_empty(url):
+        upgrade(url)
+        click.echo("empty database: migrated to the newest schema")
+    services = current_app.extensions["sealbid"]
+    instance = Path(current_app.config["SEALBID_INSTANCE"])
+    with services.sessions() as session:
+        settings = _cli_domain(signing_settings)
+        try:
+            outcome = _cli_domain(lambda: demo_run.run(session, services.clock, services.store, settings, instance,
+                                                       stages))
+        except demo_run.RunError as exc:
+            raise click.ClickException(str(exc)) from exc
+        files = demo_run.export(session, services.store, outcome.tender_id, out)  # before the commit: all or nothing
+        session.commit()
+    if outcome.prepared:
+        click.echo("platform signing and demo data set up (as `flask signing init` and `flask demo load`)")
+    click.echo(f"demo tender {outcome.code}: {to_shanghai(outcome.started_at):%Y-%m-%d %H:%M} to "
+               f"{to_shanghai(outcome.ended_at):%Y-%m-%d %H:%M} (Beijing time, on a clock started in the past)")
+    if outcome.ended_at > services.clock.now():
+        click.echo(f"note: the platform's certificates are younger than the demo's timeline, so the tender runs into "
+                   f"the future; its records verify from {to_shanghai(outcome.ended_at):%Y-%m-%d %H:%M}", err=True)
+    click.echo("stages run:")
+    for stage in demo_run.STAGES:
+        if stage.name in outcome.stages:
+            click.echo(f"  {stage.name:<11} {stage.what}")
+    if outcome.not_run:
+        click.echo(f"stages not run: {', '.join(outcome.not_run)}")
+    for number, names in outcome.candidates.items():
+        click.echo(f"section {number}: candidates recommended by the committee: {', '.join(names)}")
+    for number, name in outcome.winners.items():
+        click.echo(f"section {number}: winner {name}")
+    click.echo(f"files in {out}:")
+    for path, size in files:
+        click.echo(f"  {path.name:<64} {size:>9,} bytes")
+    pdfs = [path for path, _ in files if path.suffix == ".pdf"]
+    if pdfs:
+        example = next((p for p in pdfs if p.name.startswith("notice-")), pdfs[0])
+        click.echo(f"verify a record: flask records verify {example}; the ledger: flask ledger verify")
+    click.echo(f"done in {time.monotonic() - began:.1f} s")
 
 
 @demo_cli.command("load")

@@ -20,7 +20,7 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app import demo_experts, demo_lifecycle
+from app import demo_award_pool, demo_experts, demo_lifecycle
 from bidding import escrow, parties, tenders
 from bidding.notices import Signing
 from bidding.schemas import SectionInput, TenderInput
@@ -50,6 +50,8 @@ ACCOUNTS = _Accounts(
         ("bidder2", "bidder", "中坚路桥集团有限公司"),
         ("bidder3", "bidder", "锦程市政工程有限公司"),
         *[(f"expert{i}", "expert", "评标专家（已关联专家库，道路与桥梁）") for i in range(1, 17)],
+        *[(f"staff{i}", "tenderee", f"市城市建设投资集团 · 定标委员库 · {name}") for i, (name, _, _) in
+          enumerate(demo_award_pool.STAFF, start=1)],
         ("supervisor", "supervisor", "市公共资源交易监督科 · 赵监督"),
     ),
 )
@@ -128,17 +130,21 @@ def load(session: Session, clock: Clock, store: FileStore, settings: pki.Platfor
                enumerate(("宏远建设工程有限公司", "中坚路桥集团有限公司", "锦程市政工程有限公司"), start=1)]
     agent = user("agent", "王代理", Role.AGENT, agency)
     user("tenderee", "李招标", Role.TENDEREE, tenderee)
+    for i, (name, _, _) in enumerate(demo_award_pool.STAFF, start=1):
+        user(f"staff{i}", name, Role.TENDEREE, tenderee)
     for i, company in enumerate(bidders, start=1):
         user(f"bidder{i}", f"{company.name}投标员", Role.BIDDER, company)
     demo_experts.load(session, clock, admin_actor, lambda name, display: user(name, display, Role.EXPERT, None),
                       key_dir.parent / "demo-files")
     user("supervisor", "赵监督", Role.SUPERVISOR, centre)
     for username in ("agent", "tenderee", *[f"expert{i}" for i in range(1, demo_experts.EXPERT_ACCOUNTS + 1)],
-                     "supervisor", "bidder1", "bidder2", "bidder3"):
+                     "supervisor", "bidder1", "bidder2", "bidder3",
+                     *[f"staff{i}" for i in range(1, len(demo_award_pool.STAFF) + 1)]):
         person = session.scalars(select(User).where(User.username == username)).one()
         pki.issue_person(session, clock, admin_actor, settings, person.id, person.display_name,
                          person.organisation.name if person.organisation else None, ACCOUNTS.signing_pin)
     agent_actor = agent.actor()
+    demo_award_pool.load(session, clock, session.scalars(select(User).where(User.username == "tenderee")).one().actor())
     holder_ids = _encryption_keys(session, clock, key_dir,
                                   [*ESCROW_HOLDERS, "bidder1", "bidder2", "bidder3"])
     issuer = demo_lifecycle.DemoIssuer.create(now, key_dir)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select, text
 
-from bidding import bond_release
+from bidding import award_state, bond_release
 from bidding.bond_models import Bond
 from bidding.models import Tender
 from core.identity import User
@@ -43,8 +44,14 @@ def test_demo_has_a_finished_tender_with_every_bond_form_and_one_overdue_refund(
     assert [b.bidder.name for b in bond_release.overdue_refunds(session, clock, supervisor_actor(session))] \
         == ["锦程市政工程有限公司"]
     kinds = sorted(r.kind for r in signed_records.for_tender(session, finished.id))
-    assert kinds == ["bid_receipt"] * 6 + ["bond_waiver", *["credit_commitment"] * 3, *["evaluation_report"] * 2,
-                                           "opening_record", "tender_notice"]
+    assert kinds == [*["award_notice"] * 2, *["award_record"] * 2, *["bid_receipt"] * 6, "bond_waiver",
+                     *["credit_commitment"] * 3, *["evaluation_report"] * 2, "opening_record", *["publicity"] * 2,
+                     *["result_notice"] * 4, "tender_notice"]
+    # ranked under the national rules: the first-ranked candidate of each section won and signed its contract
+    assert finished.status == "contracted"
+    awards = award_state.awards_of_tender(session, finished.id)
+    assert [(a.status, a.winner_bidder_id == json.loads(a.candidates)[0]["bidder_id"]) for a in awards] \
+        == [("contracted", True)] * 2
     files = sorted(p.name for p in (Path(app.config["SEALBID_INSTANCE"]) / "demo-files").iterdir())
     assert files == ["bank-statement-HZ-2026-GC-0001.csv", "expert-roster.csv", "guarantee-bidder1.json",
                      "guarantee-bidder2.json", "guarantee-bidder3.json"]
@@ -94,7 +101,7 @@ def test_scheduler_tick_closes_due_tenders(app, session, clock):
     assert "closed 3" in runner.invoke(args=["scheduler", "tick"]).output
     session.expire_all()
     statuses = {t.code: t.status for t in session.scalars(select(Tender))}
-    assert statuses.pop(FINISHED) == "evaluated"  # the demo's finished tender, contracts signed
+    assert statuses.pop(FINISHED) == "contracted"  # the demo's finished tender
     assert set(statuses.values()) == {"failed"}  # the open ones had no bids at all: 流标
 
 
