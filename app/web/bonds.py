@@ -22,7 +22,17 @@ from app.auth import current_actor, login_required
 from app.i18n import translate
 from app.services import clock, db, deposit_rate, issuer_adapter, signing_settings, store
 from app.web.forms import attempt, local_time, text
-from bidding import bank_transfers, bond_release, bonds, guarantees, participation, rules, tenders
+from bidding import (
+    award_state,
+    bank_transfers,
+    bond_release,
+    bonds,
+    guarantees,
+    participation,
+    publicity,
+    rules,
+    tenders,
+)
 from bidding.access import require_manager
 from bidding.bond_models import Bond, BondPayment
 from bidding.notices import Signing
@@ -237,8 +247,9 @@ def _agency_page(tender_id: int):
         bonds=rows,
         disclosed=bonds.bids_disclosed(tender),
         bids={(b.section_id, b.bidder_org_id): b for b in bids},
-        decrypted={s.id: [b for b in bids if b.section_id == s.id and b.status == "decrypted"] for s in tender.sections},
         contracts=contracts,
+        awards={a.section_id: a for a in award_state.awards_of_tender(db(), tender.id)},
+        winning_price=publicity.winning_price, contract_due=bond_release.contract_due,
         rate=f"{(rate * 100).normalize():f}%",
         interest={b.id: rules.deposit_interest(b.paid_amount, rate, b.paid_at, now)
                   for b in rows if b.status == "paid" and b.paid_at and b.paid_amount is not None},
