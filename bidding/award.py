@@ -35,7 +35,7 @@ from bidding.models import Tender
 from bidding.notices import Signing
 from core.actor import Actor, Role
 from core.clock import Clock
-from core.errors import N_, Conflict, InvalidInput, NotPermitted, RuleViolation
+from core.errors import N_, Conflict, InvalidInput, NotPermitted, RuleViolation, phrase
 from core.files import FileStore
 from expert_pool.draw import canonical_json, sha256_hex
 from signing import ledger, records, seal, signed_records
@@ -96,7 +96,7 @@ def _open(session: Session, award_id: int, *statuses: str) -> Award:
     award_state.require_not_suspended(award.tender)
     if statuses and award.status not in statuses:
         raise Conflict(N_("定标当前状态为“%(status)s”，不能执行此操作。"),
-                       status=award_state.status_label(award.status))
+                       status=phrase(award_state.status_label(award.status)))
     return award
 
 
@@ -600,6 +600,9 @@ def seal_award_record(session: Session, clock: Clock, actor: Actor, award_id: in
     seed is marked revealed (the committee's names are no longer confidential)."""
     award = _open(session, award_id, "deciding")
     _require_tenderee(actor, award.tender)
+    if member_of(award, actor) is not None:
+        # the seal confirms the committee's record for the tenderee: a member cannot confirm its own decision
+        raise NotPermitted(N_("定标委员会成员不能为本单位盖章确认定标报告。"))
     if award.record_id is None or any(m.signed_at is None for m in seated(award)):
         raise Conflict(N_("定标委员会全体成员签署定标报告后，招标人方可盖章确认。"))
     current = _current_record(session, award)
@@ -618,15 +621,20 @@ def seal_award_record(session: Session, clock: Clock, actor: Actor, award_id: in
     return signed
 
 
+def require_record_reader(actor: Actor, award: Award) -> None:
+    """Who reads the 定标报告 (it names the members and their ballots): supervisors and the committee's members at
+    any time; the tender's managers once every member has signed (the meeting is over); everyone else never."""
+    signed_by_all = award.record_id is not None and all(m.signed_at is not None for m in seated(award))
+    if not (actor.has(Role.SUPERVISOR) or member_of(award, actor) is not None or (manages(actor, award.tender) and (
+            signed_by_all or award.status not in ("deciding",)))):
+        raise NotPermitted(N_("您没有查看该定标报告的权限。"))
+
+
 def award_record_pdf(session: Session, actor: Actor, award_id: int, store: FileStore) -> bytes:
     """The current signed PDF: supervisors and the committee's members at any time; the tender's managers once
     every member has signed (the meeting is over and the names are no longer confidential)."""
     award = award_state.get_award(session, award_id)
-    member = member_of(award, actor)
-    signed_by_all = award.record_id is not None and all(m.signed_at is not None for m in seated(award))
-    if not (actor.has(Role.SUPERVISOR) or member is not None or (manages(actor, award.tender) and (
-            signed_by_all or award.status not in ("deciding",)))):
-        raise NotPermitted(N_("您没有查看该定标报告的权限。"))
+    require_record_reader(actor, award)
     if award.record_id is None:
         raise Conflict(N_("定标报告尚未形成。"))
     record = signed_records.get(session, award.record_id)

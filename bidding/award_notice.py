@@ -29,6 +29,7 @@ from signing import ledger, records, seal, signed_records
 
 AWARD_KIND = "award_notice"
 RESULT_KIND = "result_notice"
+KINDS = (AWARD_KIND, RESULT_KIND)
 KIND_LABELS = {"award": N_("中标通知书"), "result": N_("中标结果通知书")}
 
 
@@ -142,6 +143,14 @@ def _visible(session: Session, actor: Actor, notice_id: int) -> AwardNotice:
     if not (addressed or manages(actor, award.tender) or actor.has(Role.SUPERVISOR)):
         raise NotFound(N_("通知书不存在。"))
     return notice
+
+
+def notice_of_record(session: Session, actor: Actor, record_id: str) -> AwardNotice:
+    """The notice a signed record is, if ``actor`` may read it (the addressed bidder, managers, supervisors)."""
+    notice = session.scalars(select(AwardNotice).where(AwardNotice.record_id == record_id)).first()
+    if notice is None:
+        raise NotFound(N_("通知书不存在。"))
+    return _visible(session, actor, notice.id)
 
 
 def mark_read(session: Session, clock: Clock, actor: Actor, notice_id: int) -> AwardNotice:

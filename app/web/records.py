@@ -11,7 +11,7 @@ from flask import Blueprint, Response, render_template, request, send_file
 from app.auth import current_actor
 from app.i18n import translate
 from app.services import clock, db, signing_settings, store
-from bidding import bids, bonds, receipts, tenders
+from bidding import award, award_notice, award_state, bids, bonds, complaints, receipts, tenders
 from core.errors import N_, InvalidInput
 from expert_pool import draw_record
 from signing import pki, seal, signed_records
@@ -33,6 +33,12 @@ def download(record_id: uuid.UUID):
         bonds.commitment_for_download(db(), current_actor(), record.subject_id)
     elif record.kind == draw_record.KIND:  # names the experts: supervisors only until the evaluation ends
         draw_record.readable(db(), current_actor(), record.subject_id)
+    elif record.kind == award.RECORD_KIND:  # names the award committee and its ballots
+        award.require_record_reader(current_actor(), award_state.get_award(db(), record.subject_id or 0))
+    elif record.kind in award_notice.KINDS:  # addressed to one bidder
+        award_notice.notice_of_record(db(), current_actor(), record.id)
+    elif record.kind == complaints.KIND:  # the complainant's, the tender's managers' and the supervisors'
+        complaints.visible(db(), current_actor(), complaints.get_complaint(db(), record.subject_id or 0))
     elif record.tender_id is not None:
         tenders.get_tender(db(), current_actor(), record.tender_id)
     return send_file(store().open(record.pdf_sha256), mimetype="application/pdf", as_attachment=False,

@@ -38,7 +38,7 @@ def test_supervisor_sees_the_statistics_chart_overdue_refunds_and_signals(client
     assert "<script" not in page.split("<main>")[1].split("</main>")[0]
     # the overdue refund and the signal
     overdue = page.split('id="overdue"')[1].split('id="signals"')[0]
-    assert "BJ-2026-101" in overdue and "投标公司3" in overdue and "200,000.00" in overdue and ">20<" in overdue
+    assert "BJ-2026-101" in overdue and "投标公司3" in overdue and "200,000.00" in overdue and ">16<" in overdue
     signals = page.split('id="signals"')[1]
     assert BASIC_ACCOUNTS[2] in signals and "投标公司2、投标公司3" in signals and "条例第40条" in signals
 
