@@ -92,19 +92,22 @@ def _blueprints(app: Flask) -> None:
         admin,
         agency,
         auth,
+        award,
         bid,
         bidder,
         bonds,
+        complaints,
         evaluation,
         experts,
         opening,
         public,
+        publicity,
         records,
         supervisor,
     )
 
     for module in (public, auth, account, records, agency, bidder, bid, bonds, opening, supervisor, admin, experts,
-                   evaluation):
+                   evaluation, award, publicity, complaints):
         app.register_blueprint(module.bp)
     csrf.exempt(api)
     csrf.exempt("app.web.records.timestamp")  # a protocol endpoint for machines, not a form

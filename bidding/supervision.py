@@ -31,7 +31,7 @@ from signing.verify import RecordCheck, verify_pdf
 _CHECKS: dict[tuple[str, str], RecordCheck] = {}
 _CHECKS_LIMIT = 2000
 # ledger actions worth a line in the timeline (the full trail is on the page below it)
-MILESTONES = ("tender.", "opening.", "evaluation.", "award.", "publicity.", "objection.", "complaint.",
+MILESTONES = ("tender.", "opening.", "evaluation.", "award.", "award_objection.", "objection.", "complaint.",
               "notice.", "contract.", "draw.request", "record.sign")
 
 

@@ -1,16 +1,20 @@
-"""The bidder's pages: tenders it takes part in, obtaining documents, questions and objections."""
+"""The bidder's pages: tenders it takes part in, obtaining documents, questions and objections, the award and
+result notices addressed to it (opening one marks it received) and its complaints."""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from urllib.parse import quote
+
+from flask import Blueprint, Response, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 
 from app.auth import current_actor, login_required
-from app.services import clock, db
+from app.services import clock, db, store
 from app.web.forms import attempt, text
 from app.web.public import render_tender
-from bidding import bids, participation
+from bidding import award_notice, bids, complaints, participation
+from bidding.award_models import Award, Complaint
 from bidding.models import DocumentObtained, Tender
 from core.actor import Role
 from core.identity import Organisation
@@ -29,7 +33,32 @@ def dashboard():
         .order_by(Tender.bid_deadline)
     ).all()
     org = db().get(Organisation, actor.org_id) if actor.org_id else None
-    return render_template("bidder/dashboard.html", rows=rows, org=org, bids=bids.bids_of(db(), actor))
+    mine = list(db().scalars(select(Complaint).where(Complaint.complainant_org_id == actor.org_id)
+                             .order_by(Complaint.filed_at.desc(), Complaint.id.desc()))) if actor.org_id else []
+    notices = award_notice.my_notices(db(), actor) if actor.org_id else []
+    return render_template("bidder/dashboard.html", rows=rows, org=org, bids=bids.bids_of(db(), actor),
+                           notices=[(n, db().get(Award, n.award_id)) for n in notices],
+                           notice_labels=award_notice.KIND_LABELS,
+                           complaints=mine, complaint_labels=complaints.STATUS_LABELS,
+                           outcome_labels=complaints.OUTCOME_LABELS)
+
+
+@bp.get("/notices/<int:notice_id>/pdf")
+@login_required(Role.BIDDER)
+def notice_pdf(notice_id: int):
+    """The signed notice; the addressed bidder's first download records its receipt (电子签名法第11条)."""
+    session = db()
+    notice = award_notice.mark_read(session, clock(), current_actor(), notice_id)
+    session.commit()
+    data = award_notice.notice_pdf(session, current_actor(), notice_id, store())
+    kind = "award-notice" if notice.kind == "award" else "result-notice"
+    code = session.get(Tender, notice.tender_id).code
+    name = f"{gettext(award_notice.KIND_LABELS[notice.kind])}-{code}-{notice.id}.pdf"
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = (f"attachment; filename=\"{kind}-{notice.id}.pdf\"; "
+                                               f"filename*=UTF-8''{quote(name)}")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/tenders/<int:tender_id>/obtain")
