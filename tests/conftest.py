@@ -51,14 +51,28 @@ def cheap_password_hashing():
     core.identity._hasher, signing.pin.COST = original, original_cost
 
 
+def worker_schema_url(url: str, worker: str) -> tuple[str, str]:
+    """The schema this test process owns on the shared PostgreSQL database, and the URL that selects it.
+
+    Under pytest-xdist each worker gets a schema of its own (``gw0``, ``gw1``, …) through the connection's
+    ``search_path``, so the workers' tables never meet; a single process keeps ``public``.
+    """
+    if worker in ("", "master"):
+        return "public", url
+    schema = f"test_{worker}"
+    separator = "&" if "?" in url else "?"
+    return schema, f"{url}{separator}options=-csearch_path%3D{schema}"
+
+
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory) -> str:
+def database_url(tmp_path_factory, worker_id) -> str:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
+        schema, url = worker_schema_url(url, worker_id)
         engine = make_engine(url)
         with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
         engine.dispose()
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"

@@ -489,7 +489,7 @@ def test_one_tender_from_publication_to_contract_through_the_pages(live_server, 
     assert supervisor.url == f"{server.url}/supervisor/tenders/{tender.id}"
     records = supervisor.locator("#records")
     expect(records).to_contain_text("0 份验证未通过")
-    for title in ("开标记录", "评标报告", "定标报告", "中标候选人公示", "中标结果公示", "中标通知书", "信用承诺书"):
+    for title in ("开标记录", "评标报告", "定标报告", "公示", "中标通知书", "中标结果通知书", "信用承诺书"):
         expect(records.locator("tbody tr", has_text=title).first).to_be_visible()
     expect(records.locator(".badge.failed")).to_have_count(0)
     expect(supervisor.locator("#awards")).to_contain_text(NAMES[WINNER])

@@ -204,7 +204,8 @@ def _snapshot(groups):
     return {"groups": [{"number": n, "count": c, "backups": b, "eligible": e} for n, c, b, e in groups]}
 
 
-@pytest.mark.parametrize("seed", [bytes([i]) * 32 for i in range(12)] + [secrets.token_bytes(32) for _ in range(8)])
+@pytest.mark.parametrize("seed", [bytes([i]) * 32 for i in range(12)] + [secrets.token_bytes(32) for _ in range(8)],
+                         ids=[f"fixed{i}" for i in range(12)] + [f"random{i}" for i in range(8)])
 def test_picks_are_a_pure_function_with_the_promised_shape(seed):
     """What a property test would check, over fixed and random seeds (hypothesis is not installed)."""
     snapshot = _snapshot([(1, 5, 2, list(range(1, 30))), (2, 2, 1, list(range(20, 40))), (3, 3, 3, list(range(1, 8)))])
