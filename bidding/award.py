@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bidding import award_methods as methods
@@ -180,11 +180,33 @@ def return_report(session: Session, clock: Clock, actor: Actor, award_id: int, e
     return row
 
 
-def _evaluation_chair(session: Session, award: Award) -> EvaluationMember | None:
-    evaluation = session.get(Evaluation, award.evaluation_id)
-    if evaluation is None or evaluation.chair_member_id is None:
+def _chairs_evaluation(session: Session, actor: Actor, evaluation: Evaluation | None) -> bool:
+    """Whether the actor is the chair of the evaluation committee."""
+    if evaluation is None or evaluation.chair_member_id is None or actor.user_id is None:
+        return False
+    lead = session.get(EvaluationMember, evaluation.chair_member_id)
+    return lead is not None and lead.user_id == actor.user_id
+
+
+def _require_evaluation_chair(session: Session, actor: Actor, award: Award) -> None:
+    """Only the chair of the committee that wrote the report answers its return."""
+    if not _chairs_evaluation(session, actor, session.get(Evaluation, award.evaluation_id)):
+        raise NotPermitted(N_("只有评标委员会组长可以答复退回的评标报告。"))
+
+
+def award_to_answer(session: Session, actor: Actor, award_id: int) -> Award:
+    """The award whose returned report the actor is to answer: only the evaluation committee's chair reads it."""
+    award = award_state.get_award(session, award_id)
+    _require_evaluation_chair(session, actor, award)
+    return award
+
+
+def returned_award(session: Session, actor: Actor, evaluation: Evaluation) -> Award | None:
+    """The award whose report the tenderee returned, when the actor chairs the evaluation committee (else None)."""
+    if not _chairs_evaluation(session, actor, evaluation):
         return None
-    return session.get(EvaluationMember, evaluation.chair_member_id)
+    return session.scalars(select(Award).where(Award.evaluation_id == evaluation.id,
+                                               Award.status == "returned")).first()
 
 
 def answer_return(session: Session, clock: Clock, actor: Actor, award_id: int, answer: str,
@@ -192,9 +214,7 @@ def answer_return(session: Session, clock: Clock, actor: Actor, award_id: int, a
     """The evaluation committee's chair answers the return, saying whether the error was corrected; the report is
     back in review. The answer is recorded as given: the platform does not re-judge."""
     award = _open(session, award_id, "returned")
-    chair = _evaluation_chair(session, award)
-    if chair is None or chair.user_id != actor.user_id:
-        raise NotPermitted(N_("只有评标委员会组长可以答复退回的评标报告。"))
+    _require_evaluation_chair(session, actor, award)
     text = _text(answer, "answer", N_("请填写答复。"))
     row = award.returns[-1]
     row.answer, row.corrected, row.answered_by, row.answered_at = text, bool(corrected), actor.user_id, clock.now()
@@ -292,6 +312,40 @@ def member_of(award: Award, actor: Actor) -> AwardMember | None:
 
 def chair(award: Award) -> AwardMember | None:
     return next((m for m in seated(award) if m.chair), None)
+
+
+def require_committee_reader(actor: Actor, award: Award) -> None:
+    """Who follows the committee: supervisors, its members, the tender's managers and the tenderee."""
+    if not (actor.has(Role.SUPERVISOR) or member_of(award, actor) is not None or manages(actor, award.tender)
+            or is_tenderee(actor, award.tender)):
+        raise NotPermitted(N_("您没有查看定标委员会的权限。"))
+
+
+def my_awards(session: Session, actor: Actor) -> list[tuple[Award, AwardMember]]:
+    """The awards in which the actor holds a seat, newest first (a member lists only its own seats)."""
+    if actor.user_id is None:
+        return []
+    rows = session.execute(select(Award, AwardMember).join(AwardMember, AwardMember.award_id == Award.id)
+                           .where(AwardMember.user_id == actor.user_id).order_by(Award.id.desc())).all()
+    return [(a, m) for a, m in rows]
+
+
+def ballots_cast(session: Session, actor: Actor, award: Award, number: int | None) -> int:
+    """How many members voted in the round: a count, never who (for those who follow the committee)."""
+    require_committee_reader(actor, award)
+    if number is None:
+        return 0
+    return session.scalar(select(func.count()).select_from(AwardBallot)
+                          .where(AwardBallot.award_id == award.id, AwardBallot.round == number)) or 0
+
+
+def has_voted(session: Session, actor: Actor, award: Award, number: int | None) -> bool:
+    """Whether the actor's own seat has voted in the round (a member learns only about its own ballot)."""
+    member = member_of(award, actor)
+    if number is None or member is None:
+        return False
+    return session.scalars(select(AwardBallot.id).where(AwardBallot.award_id == award.id, AwardBallot.round == number,
+                                                       AwardBallot.member_id == member.id)).first() is not None
 
 
 def _ready(session: Session, award_id: int) -> Award:

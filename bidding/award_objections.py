@@ -98,6 +98,18 @@ def objections_of(session: Session, actor: Actor, award_id: int) -> list[AwardOb
     return []
 
 
+def my_objections(session: Session, actor: Actor, tender_id: int) -> list[AwardObjection]:
+    """The objections the actor's organisation raised on the tender's live awards, oldest first (its own only)."""
+    if not actor.has(Role.BIDDER) or actor.org_id is None:
+        return []
+    award_ids = [a.id for a in award_state.awards_of_tender(session, tender_id)]
+    if not award_ids:
+        return []
+    return list(session.scalars(select(AwardObjection).where(AwardObjection.award_id.in_(award_ids),
+                                                             AwardObjection.bidder_org_id == actor.org_id)
+                                .order_by(AwardObjection.raised_at)))
+
+
 def overdue_objections(session: Session, clock: Clock, actor: Actor) -> list[AwardObjection]:
     """For the supervisor: objections not answered within 3 days (条例第54条)."""
     if not actor.has(Role.SUPERVISOR):

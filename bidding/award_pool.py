@@ -24,14 +24,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bidding import award_rules, award_state
-from bidding.access import manages
-from bidding.award import _candidate, _open, _require_tenderee, is_tenderee, member_of
+from bidding.award import _candidate, _open, _require_tenderee, member_of, require_committee_reader
 from bidding.award_models import Award, AwardMember, AwardPoolMember
 from bidding.evaluation_models import EvaluationMember
 from core.actor import Actor, Role
 from core.clock import Clock
 from core.errors import N_, Conflict, InvalidInput, Msg, NotFound, NotPermitted, RuleViolation, phrase
-from core.identity import User
+from core.identity import User, UserRole
 from expert_pool.draw import canonical_json, sha256_hex
 from signing import ledger
 
@@ -96,6 +95,16 @@ def pool(session: Session, actor: Actor) -> list[AwardPoolMember]:
     return list(session.scalars(select(AwardPoolMember).where(AwardPoolMember.tenderee_org_id == org_id,
                                                               AwardPoolMember.status == "active")
                                 .order_by(AwardPoolMember.category, AwardPoolMember.id)))
+
+
+def pool_candidates(session: Session, actor: Actor) -> list[User]:
+    """The tenderee organisation's active tenderee users not yet in its pool, by id: whom it may add."""
+    org_id = _tenderee_org(actor)
+    taken = {m.user_id for m in pool(session, actor)}
+    users = session.scalars(select(User).join(UserRole, UserRole.user_id == User.id)
+                            .where(User.organisation_id == org_id, User.active.is_(True),
+                                   UserRole.role == Role.TENDEREE.value).order_by(User.id)).all()
+    return [u for u in users if u.id not in taken]
 
 
 # --- the draw ---------------------------------------------------------------------------------------------------------
@@ -313,9 +322,7 @@ def names_visible(actor: Actor, award: Award) -> bool:
 def committee(session: Session, actor: Actor, award_id: int) -> list[SeatView]:
     """The committee's seats as the actor may see them (the tender's managers: no names until decided)."""
     award = award_state.get_award(session, award_id)
-    if not (actor.has(Role.SUPERVISOR) or member_of(award, actor) is not None or manages(actor, award.tender)
-            or is_tenderee(actor, award.tender)):
-        raise NotPermitted(N_("您没有查看定标委员会的权限。"))
+    require_committee_reader(actor, award)
     show = names_visible(actor, award)
     return [SeatView(m.position, m.name if show else None, m.status, m.chair, m.declared_at is not None,
                      m.signed_at is not None) for m in award.members]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -19,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from bidding import award_rules
 from bidding.award_models import Award, AwardBallot, AwardPoolMember
-from core.clock import shanghai_text
 from signing import records
 
 KIND = "award_record"
@@ -32,14 +30,6 @@ OUTCOME_TEXT = {"winner": "产生中标人", "revote": "得票相同或未过半
                 "chair": "仍未产生，组长决定"}
 DROPOUT_TEXT = {"gave_up": "放弃中标", "force_majeure": "因不可抗力不能履行合同",
                 "no_performance_bond": "不按照招标文件要求提交履约保证金", "violation": "被查实存在影响中标结果的违法行为"}
-
-
-def _money(value: Decimal | str | None) -> str:
-    return "—" if value is None else f"{Decimal(value):,.2f}"
-
-
-def _when(value: datetime | None) -> str:
-    return shanghai_text(value) if value else "—"
 
 
 @dataclass(frozen=True)
@@ -103,10 +93,10 @@ def record_data(session: Session, award: Award) -> RecordData:
     draw = []
     if award.drawn_at is not None:
         snapshot = json.loads(award.pool_snapshot or "{}")
-        draw = [("抽取时间", _when(award.drawn_at)), ("定标委员库可抽取人数", str(len(snapshot.get("eligible", [])))),
+        draw = [("抽取时间", records.when(award.drawn_at)), ("定标委员库可抽取人数", str(len(snapshot.get("eligible", [])))),
                 ("定标委员库快照 SHA-256", award.pool_sha256 or "—"), ("随机种子承诺 SHA-256", award.seed_commitment or "—"),
                 ("随机种子", award.seed_hex or "—")]
-    returns = [(_when(r.returned_at), r.error, "—" if r.answer is None else
+    returns = [(records.when(r.returned_at), r.error, "—" if r.answer is None else
                 f"{r.answer}（{'已更正' if r.corrected else '未更正'}）") for r in award.returns]
     return RecordData(
         tender_code=tender.code, tender_title=tender.title, section_label=f"第 {section.number} 标段 {section.name}",
@@ -119,7 +109,7 @@ def record_data(session: Session, award: Award) -> RecordData:
 
 def _candidate_table(data: RecordData) -> records.Table:
     return records.Table(["序号", "中标候选人", "投标报价（元）", "排序"],
-                         [[str(i), c["name"], _money(c["price"]), "—" if c["rank"] is None else str(c["rank"])]
+                         [[str(i), c["name"], records.money(c["price"]), "—" if c["rank"] is None else str(c["rank"])]
                           for i, c in enumerate(data.candidates, start=1)])
 
 
@@ -163,7 +153,7 @@ def _separated_blocks(data: RecordData, names: dict[str, str]) -> list[records.B
     blocks.append(records.Heading(f"五、定标过程（{METHOD_TEXT.get(data.method, data.method)}）"))
     if data.ballots:
         blocks.append(records.Table(["轮次", "委员", "投票给", "投票时间"],
-                                    [[str(r), m, c, _when(at)] for r, m, c, at in data.ballots]))
+                                    [[str(r), m, c, records.when(at)] for r, m, c, at in data.ballots]))
     rows = _round_rows(data, names)
     if rows:
         blocks.append(records.Table(["轮次", "计票", "投票数", "规则", "结果", "得票相同"], rows))
@@ -175,8 +165,8 @@ def _separated_blocks(data: RecordData, names: dict[str, str]) -> list[records.B
     if "price" in decision:
         p = decision["price"]
         blocks.append(records.Table(["中标候选人", "投标报价（元）"],
-                                    [[names.get(k, k), _money(v)] for k, v in p["prices"].items()]))
-        blocks.append(records.Paragraph(f"最低投标报价 {_money(p['lowest'])} 元："
+                                    [[names.get(k, k), records.money(v)] for k, v in p["prices"].items()]))
+        blocks.append(records.Paragraph(f"最低投标报价 {records.money(p['lowest'])} 元："
                                         + "、".join(names.get(k, k) for k in p["tied"]) + "。"))
     if "lottery" in decision:
         lot = decision["lottery"]
@@ -207,7 +197,8 @@ def build_record(data: RecordData, record_id: str) -> records.Record:
                        ("定标方式", MODE_TEXT.get(data.mode, data.mode)),
                        ("定标方法", METHOD_TEXT.get(data.method, "—") if separated else "—"),
                        ("适用规则", data.rule_set), ("定标次序", f"第 {data.attempt} 次"),
-                       ("收到评标报告时间", _when(data.received_at)), ("评标报告审查通过时间", _when(data.accepted_at))]),
+                       ("收到评标报告时间", records.when(data.received_at)),
+                       ("评标报告审查通过时间", records.when(data.accepted_at))]),
         records.Heading("二、中标候选人"),
         _candidate_table(data),
         records.Heading("三、评标报告审查"),

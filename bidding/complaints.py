@@ -341,6 +341,20 @@ def complaints_of(session: Session, actor: Actor, tender_id: int) -> list[Compla
     return []
 
 
+def all_complaints(session: Session, actor: Actor) -> list[Complaint]:
+    """Every complaint, oldest first, for the supervisors (nobody else reads them all)."""
+    _supervisor(actor)
+    return list(session.scalars(select(Complaint).order_by(Complaint.filed_at, Complaint.id)))
+
+
+def my_complaints(session: Session, actor: Actor) -> list[Complaint]:
+    """The complaints the actor's organisation filed, newest first (a bidder reads only its own)."""
+    if not actor.has(Role.BIDDER) or actor.org_id is None:
+        return []
+    return list(session.scalars(select(Complaint).where(Complaint.complainant_org_id == actor.org_id)
+                                .order_by(Complaint.filed_at.desc(), Complaint.id.desc())))
+
+
 def open_complaints(session: Session, tender_id: int) -> list[Complaint]:
     """Complaints not yet rejected or decided: the award notice waits for them."""
     return list(session.scalars(select(Complaint).where(Complaint.tender_id == tender_id,

@@ -36,7 +36,7 @@ from bidding.evaluation_models import Clarification, Evaluation, PriceAdjustment
 from bidding.notices import Signing
 from bidding.opening import bids_at_opening
 from core.actor import Actor
-from core.clock import Clock, shanghai_text
+from core.clock import Clock
 from core.errors import N_, Conflict
 from core.files import FileStore
 from expert_pool.models import ExpertDraw
@@ -48,18 +48,6 @@ METHOD_TEXT = {"comprehensive": "综合评估法", "lowest_evaluated_price": "�
 KIND_TEXT = {"qualification": "资格评审", "compliance": "符合性评审", "bond": "投标保证金（平台核验）",
              "price_limit": "投标报价（平台核验）", "subjective": "主观", "objective": "客观", "price": "价格（公式计算）"}
 VENUE_TEXT = {"main": "主场", "sub": "副场"}
-
-
-def _money(value: Decimal | str | None) -> str:
-    return "—" if value is None else f"{Decimal(value):,.2f}"
-
-
-def _pts(value: Decimal | str | None) -> str:
-    return "—" if value is None else f"{Decimal(value):.2f}"
-
-
-def _when(value: datetime | None) -> str:
-    return shanghai_text(value) if value else "—"
 
 
 @dataclass(frozen=True)
@@ -146,11 +134,11 @@ def report_data(session: Session, evaluation: Evaluation) -> ReportData:
     names = {m.id: m.name for m in evaluation.members}
     bidder_names = {b.id: b.bidder.name for b in evaluation.bidders}
     clarifications = [[bidder_names[c.bidder_id], "异常低价说明" if c.kind == "low_price" else "澄清", c.question,
-                       _when(c.asked_at), _when(c.deadline), c.answer or "（未答复）", _when(c.answered_at)]
+                       records.when(c.asked_at), records.when(c.deadline), c.answer or "（未答复）", records.when(c.answered_at)]
                       for c in session.scalars(select(Clarification).where(Clarification.evaluation_id == evaluation.id)
                                                .order_by(Clarification.asked_at, Clarification.id))]
-    deviations = [[names[n.member_id], bidder_names[n.bidder_id], _pts(n.total), _pts(n.mean), f"{n.deviation_pct:.2f}%",
-                   n.explanation or "（未说明）"] for n in ev.deviation_notes(session, evaluation)]
+    deviations = [[names[n.member_id], bidder_names[n.bidder_id], records.points(n.total), records.points(n.mean),
+                   f"{n.deviation_pct:.2f}%", n.explanation or "（未说明）"] for n in ev.deviation_notes(session, evaluation)]
     adjustments = [(a.bidder_id, a.amount, a.reason) for a in session.scalars(
         select(PriceAdjustment).where(PriceAdjustment.evaluation_id == evaluation.id).order_by(PriceAdjustment.id))]
     active = {m.id for m in ev.active_members(evaluation)}
@@ -165,11 +153,11 @@ def report_data(session: Session, evaluation: Evaluation) -> ReportData:
         active=m.active) for m in evaluation.members]
     return ReportData(
         tender_code=tender.code, tender_title=tender.title, section_label=f"第 {section.number} 标段 {section.name}",
-        tenderee=tender.tenderee.name, agent=tender.agent.name, price_limit=_money(section.estimated_price),
+        tenderee=tender.tenderee.name, agent=tender.agent.name, price_limit=records.money(section.estimated_price),
         method=evaluation.method, evaluation_at=draw.evaluation_at, place=draw.place,
         draw_facts=[("专家抽取编号", str(draw.id)), ("备选专家库快照 SHA-256", draw.snapshot_sha256),
                     ("随机种子承诺 SHA-256", draw.seed_commitment)],
-        opening_facts=[("开标时间", _when(tender.opened_at)),
+        opening_facts=[("开标时间", records.when(tender.opened_at)),
                        ("开标记录编号", opening[-1].id if opening else "—"),
                        ("开标记录 PDF SHA-256", opening[-1].pdf_sha256 if opening else "—")],
         opening_rows=opening_rows, members=members, election_note=evaluation.election_note,
@@ -204,12 +192,12 @@ def score_table(data: ReportData, bidder: BidderLine) -> records.Table:
     rows = []
     for c in data.score_criteria:
         if c.kind == "price":
-            rows.append([f"{c.group}／{c.name}", _pts(c.max_points), *[_pts(price) for _ in scorers]])
+            rows.append([f"{c.group}／{c.name}", records.points(c.max_points), *[records.points(price) for _ in scorers]])
         else:
-            rows.append([f"{c.group}／{c.name}", _pts(c.max_points),
-                         *[_pts(data.scores.get((m.id, bidder.id, c.id))) for m in scorers]])
+            rows.append([f"{c.group}／{c.name}", records.points(c.max_points),
+                         *[records.points(data.scores.get((m.id, bidder.id, c.id))) for m in scorers]])
     totals = result["totals"] if result else {}
-    rows.append(["合计", "100.00", *[_pts(totals.get(str(m.id))) for m in scorers]])
+    rows.append(["合计", "100.00", *[records.points(totals.get(str(m.id))) for m in scorers]])
     return records.Table(["评分因素", "满分", *[m.name + ("（组长）" if m.chair else "") for m in scorers]], rows)
 
 
@@ -219,8 +207,8 @@ def _price_blocks(data: ReportData, names: dict[str, str]) -> list[records.Block
         adjustments: dict[int, list[str]] = {}
         for bidder_id, amount, reason in data.adjustments:
             adjustments.setdefault(bidder_id, []).append(f"{amount:+,.2f} 元：{reason}")
-        rows = [[names[b["key"]], _money(b["price"]), "\n".join(adjustments.get(int(b["key"]), [])) or "无",
-                 _money(b["final"]), str(b["rank"]) + ("（并列）" if b["joint"] else "")]
+        rows = [[names[b["key"]], records.money(b["price"]), "\n".join(adjustments.get(int(b["key"]), [])) or "无",
+                 records.money(b["final"]), str(b["rank"]) + ("（并列）" if b["joint"] else "")]
                 for b in data.result.get("bidders", [])]
         return [records.Paragraph("评标价 = 投标报价 + 评标委员会按招标文件规定对商务偏差作出的价格调整（12号令第31条）；"
                                   "按评标价由低到高排序，评标价相同的以投标报价低者优先，仍相同的并列（法第41条第2项）。"),
@@ -232,14 +220,14 @@ def _price_blocks(data: ReportData, names: dict[str, str]) -> list[records.Block
         ("公式", f"{rule.get('name')} 第 {rule.get('version')} 版：评标基准价 = 有效投标报价算术平均值 × (1 − K)；"
                  "偏差率 = (投标报价 − 评标基准价) ÷ 评标基准价 × 100%；价格分 = 满分 − |偏差率| × E（高于基准价用 E1，"
                  "低于基准价用 E2），最低 0 分，四舍五入保留两位小数"),
-        ("价格分满分", _pts(rule.get("full_marks"))), ("下浮系数 K", str(rule.get("k"))),
+        ("价格分满分", records.points(rule.get("full_marks"))), ("下浮系数 K", str(rule.get("k"))),
         ("E1（高于基准价每 1% 扣分）", str(rule.get("e_above"))), ("E2（低于基准价每 1% 扣分）", str(rule.get("e_below"))),
         ("去掉最高和最低报价", f"有效报价不少于 {drop} 家时" if drop else "否"),
         ("参与平均的报价", "、".join(names[k] for k in inputs.get("used_prices", []))),
         ("去掉的报价", "、".join(names[k] for k in inputs.get("dropped", [])) or "无"),
-        ("算术平均值（元）", _money(inputs.get("mean"))), ("评标基准价（元）", _money(inputs.get("base"))),
+        ("算术平均值（元）", records.money(inputs.get("mean"))), ("评标基准价（元）", records.money(inputs.get("base"))),
     ]
-    rows = [[names[k], _money(v["price"]), f"{Decimal(v['deviation_pct']):.2f}%", _pts(v["score"])]
+    rows = [[names[k], records.money(v["price"]), f"{Decimal(v['deviation_pct']):.2f}%", records.points(v["score"])]
             for k, v in inputs["scores"].items()]
     return [records.Facts(facts), records.Table(["投标人", "投标报价（元）", "偏差率", "价格分"], rows)]
 
@@ -258,12 +246,12 @@ def build_record(data: ReportData, record_id: str) -> records.Record:
         records.Facts([("项目编号", data.tender_code), ("项目名称", data.tender_title), ("标段", data.section_label),
                        ("招标人", data.tenderee), ("招标代理机构", data.agent), ("招标控制价（元）", data.price_limit),
                        ("评标办法", METHOD_TEXT.get(data.method, data.method)),
-                       ("评标时间", _when(data.evaluation_at)), ("评标地点（主场）", data.place), *data.draw_facts]),
+                       ("评标时间", records.when(data.evaluation_at)), ("评标地点（主场）", data.place), *data.draw_facts]),
         records.Heading("二、评标委员会成员名单"),
         records.Table(["序号", "姓名", "类别", "职务", "评标场地", "签到工位", "签到时间", "回避声明"], [
             [str(i), m.name, "评标专家" if m.kind == "expert" else "招标人代表",
              ("组长" if m.chair else "成员") if m.active else "已回避",
-             f"{VENUE_TEXT.get(m.venue, m.venue)} {m.venue_place}", m.sign_in_venue or "—", _when(m.signed_in_at),
+             f"{VENUE_TEXT.get(m.venue, m.venue)} {m.venue_place}", m.sign_in_venue or "—", records.when(m.signed_in_at),
              m.declaration] for i, m in enumerate(data.members, start=1)]),
         records.Paragraph(f"评标委员会由 {sum(1 for m in data.members if m.active)} 人组成，技术、经济等方面的专家从评标专家库中"
                           "随机抽取（条例第46条），招标人代表由招标人指派；组长由成员推选产生，与其他成员有同等表决权"
@@ -273,7 +261,7 @@ def build_record(data: ReportData, record_id: str) -> records.Record:
         records.Table(["投标人", "解密状态", "投标报价（元）", "投标保证金"], data.opening_rows or [["—", "—", "—", "—"]]),
         records.Heading("四、符合要求的投标"),
         records.Table(["序号", "投标人", "统一社会信用代码", "投标报价（元）"],
-                      [[str(i), b.name, b.credit_code, _money(b.price)] for i, b in enumerate(valid, start=1)]
+                      [[str(i), b.name, b.credit_code, records.money(b.price)] for i, b in enumerate(valid, start=1)]
                       or [["—", "无", "—", "—"]]),
         records.Heading("五、否决投标及理由"),
         records.Table(["投标人", "否决理由"], [[b.name, b.grounds] for b in rejected] or [["无", "—"]]),
@@ -285,7 +273,7 @@ def build_record(data: ReportData, record_id: str) -> records.Record:
     ]
     if data.score_criteria:
         blocks.append(records.Table(["序号", "分组", "评分因素", "类别", "满分"],
-                                    [[str(i), c.group, c.name, KIND_TEXT.get(c.kind, c.kind), _pts(c.max_points)]
+                                    [[str(i), c.group, c.name, KIND_TEXT.get(c.kind, c.kind), records.points(c.max_points)]
                                      for i, c in enumerate(data.score_criteria, start=1)]))
         blocks.append(records.Paragraph(
             f"最终得分为各成员总分的算术平均值"
@@ -307,12 +295,12 @@ def build_record(data: ReportData, record_id: str) -> records.Record:
     for b in data.result.get("bidders", []):
         dropped = "、".join(member_names.get(d, d) for d in b["dropped"]) or "—"
         if data.method == "comprehensive":
-            totals = "；".join(f"{member_names.get(k, k)} {_pts(v)}" for k, v in b["totals"].items())
-            result_rows.append([str(b["rank"]) + ("（并列）" if b["joint"] else ""), names[b["key"]], _money(b["price"]),
-                                totals, dropped, _pts(b["final"])])
+            totals = "；".join(f"{member_names.get(k, k)} {records.points(v)}" for k, v in b["totals"].items())
+            result_rows.append([str(b["rank"]) + ("（并列）" if b["joint"] else ""), names[b["key"]], records.money(b["price"]),
+                                totals, dropped, records.points(b["final"])])
         else:
-            result_rows.append([str(b["rank"]) + ("（并列）" if b["joint"] else ""), names[b["key"]], _money(b["price"]),
-                                "—", "—", _money(b["final"])])
+            result_rows.append([str(b["rank"]) + ("（并列）" if b["joint"] else ""), names[b["key"]], records.money(b["price"]),
+                                "—", "—", records.money(b["final"])])
     header = ["排序", "投标人", "投标报价（元）", "各成员总分", "去掉的最高分、最低分", "最终得分"]
     if data.method != "comprehensive":
         header[-1] = "评标价（元）"
@@ -337,7 +325,7 @@ def build_record(data: ReportData, record_id: str) -> records.Record:
     low = [b for b in data.bidders if b.low_price]
     if low:
         blocks.append(records.Table(["投标人", "投标报价（元）", "评标委员会认定"], [
-            [b.name, _money(b.price), {"accepted": "说明合理，不认定低于成本", "rejected": "认定低于成本，否决",
+            [b.name, records.money(b.price), {"accepted": "说明合理，不认定低于成本", "rejected": "认定低于成本，否决",
                                        "flagged": "待认定"}.get(b.low_price, b.low_price) + f"：{b.low_price_reason}"]
             for b in low]))
     if data.method == "comprehensive":
@@ -442,7 +430,7 @@ def score_frames(data: ReportData) -> dict[str, pd.DataFrame]:
             for bidder in valid:
                 row: dict[str, Any] = {"投标人": bidder.name}
                 for c in data.score_criteria:
-                    label = f"{c.group}／{c.name}（{_pts(c.max_points)}）"
+                    label = f"{c.group}／{c.name}（{records.points(c.max_points)}）"
                     value = prices.get(str(bidder.id)) if c.kind == "price" else data.scores.get((member.id, bidder.id, c.id))
                     row[label] = float(value) if value is not None else None
                 total = results.get(str(bidder.id), {}).get("totals", {}).get(str(member.id))

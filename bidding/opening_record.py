@@ -14,7 +14,7 @@ from bidding.models import Tender
 from bidding.notices import Signing
 from bidding.opening import bids_at_opening, objections
 from core.actor import Actor, Role
-from core.clock import Clock, shanghai_text
+from core.clock import Clock
 from core.errors import N_, Conflict, NotPermitted
 from signing import records, seal, signed_records
 from signing.signed_records import SignedRecord
@@ -22,10 +22,6 @@ from signing.signed_records import SignedRecord
 KIND = "opening_record"
 FORM_FIELDS = (("price", "投标报价（元）"), ("duration_days", "工期（日历天）"), ("quality", "质量目标"),
                ("project_manager", "项目经理"))
-
-
-def _when(value) -> str:
-    return shanghai_text(value) if value else "—"
 
 
 def opening_record(session: Session, tender: Tender, record_id: str, signers: list[str]) -> records.Record:
@@ -36,11 +32,11 @@ def opening_record(session: Session, tender: Tender, record_id: str, signers: li
         form = json.loads(bid.bid_form) if bid.bid_form else {}
         rows.append([str(bid.section.number), bid.bidder.name, bid.bidder.credit_code,
                      BID_STATUS_LABELS.get(bid.status, bid.status) + ("（托管恢复）" if bid.decrypted_via == "escrow" else ""),
-                     _when(bid.decrypted_at), *[str(form.get(key, "—")) for key, _ in FORM_FIELDS],
+                     records.when(bid.decrypted_at), *[str(form.get(key, "—")) for key, _ in FORM_FIELDS],
                      bonds[(bid.section_id, bid.bidder_org_id)].text])
     missing = [f"第 {bid.section.number} 标段 {bid.bidder.name}" for bid in opened
                if bonds[(bid.section_id, bid.bidder_org_id)].missing and bid.status == "decrypted"]
-    objection_rows = [[o.bidder.name, o.body, o.answer or "—", _when(o.raised_at)] for o in objections(session, tender)]
+    objection_rows = [[o.bidder.name, o.body, o.answer or "—", records.when(o.raised_at)] for o in objections(session, tender)]
     return records.Record(
         kind=KIND,
         title=f"{tender.title} 开标记录表",
@@ -48,8 +44,8 @@ def opening_record(session: Session, tender: Tender, record_id: str, signers: li
         record_id=record_id,
         blocks=[
             records.Facts([("项目编号", tender.code), ("项目名称", tender.title), ("招标人", tender.tenderee.name),
-                           ("开标时间（服务器时间）", _when(tender.opened_at)),
-                           ("解密截止时间", _when(tender.decryption_deadline)), ("开标方式", "不见面开标，远程解密")]),
+                           ("开标时间（服务器时间）", records.when(tender.opened_at)),
+                           ("解密截止时间", records.when(tender.decryption_deadline)), ("开标方式", "不见面开标，远程解密")]),
             records.Heading("投标人及开标一览表"),
             records.Table(["标段", "投标人", "统一社会信用代码", "解密状态", "解密时间",
                            *[label for _, label in FORM_FIELDS], "投标保证金"], rows),

@@ -60,10 +60,6 @@ def winning_price(award: Award) -> Decimal | None:
     return None
 
 
-def _money(value: Any) -> str:
-    return "—" if value is None else f"{Decimal(str(value)):,.2f}"
-
-
 def publicity_due(award: Award) -> datetime:
     """The last moment to start the candidates' publicity: 3 days after the (corrected) report was received."""
     received = award.report_received_at
@@ -130,7 +126,7 @@ def _evaluation_blocks(session: Session, award: Award) -> list[records.Block]:
                           f"{len(bidders) - len(rejected)} 家通过评审；评标委员会推荐中标候选人 "
                           f"{len(candidates_of(award))} 名。"),
         records.Table(["投标人", "投标报价（元）", "评审结果"],
-                      [[b.bidder.name, _money(b.price), "通过" if b.status == "valid" else f"否决：{b.grounds or '—'}"]
+                      [[b.bidder.name, records.money(b.price), "通过" if b.status == "valid" else f"否决：{b.grounds or '—'}"]
                        for b in bidders] or [["—", "—", "—"]], col_widths=[4, 3, 6]),
     ]
     return blocks
@@ -141,7 +137,7 @@ def candidates_record(session: Session, award: Award, record_id: str, starts_at:
     """中标候选人公示 (条例第54条, 10号令第6条): candidates with names, prices and rank, the evaluation, the
     channel and method for objections with the deadline."""
     ranked = award.mode == "ranked"
-    rows = [[str(c["rank"]) if ranked and c.get("rank") is not None else str(i), c["name"], _money(c.get("price"))]
+    rows = [[str(c["rank"]) if ranked and c.get("rank") is not None else str(i), c["name"], records.money(c.get("price"))]
             for i, c in enumerate(candidates_of(award), start=1)]
     header = ["排名", "中标候选人", "投标报价（元）"] if ranked else ["序号", "中标候选人（不排序）", "投标报价（元）"]
     return records.Record(
@@ -163,7 +159,7 @@ def result_record(award: Award, record_id: str, starts_at: datetime, ends_at: da
     """中标结果公示: the winner and its price, how it was decided and, for 评定分离, the award committee (whose
     names are confidential until the result, domain-rules section 6)."""
     winner = award.winner.name if award.winner is not None else "—"
-    facts = [("中标人", winner), ("中标价（元）", _money(winning_price(award))),
+    facts = [("中标人", winner), ("中标价（元）", records.money(winning_price(award))),
              ("定标时间", shanghai_text(award.decided_at) if award.decided_at else "—")]
     if award.mode == "separated":
         facts.append(("定标方法", METHOD_TEXT.get(award.method, award.method)))
@@ -314,6 +310,12 @@ def public_publicities(session: Session, *, running: bool | None = None) -> list
     if running is not None:
         query = query.where(Publicity.status == ("running" if running else "ended"))
     return list(session.scalars(query))
+
+
+def tender_publicities(session: Session, tender_id: int) -> list[Publicity]:
+    """A tender's publicities, newest first, for its public notice page (public, like every publicity)."""
+    return list(session.scalars(select(Publicity).where(Publicity.tender_id == tender_id)
+                                .order_by(Publicity.starts_at.desc(), Publicity.id.desc())))
 
 
 def publicity_pdf(session: Session, publicity_id: int, store: FileStore) -> bytes:

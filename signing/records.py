@@ -14,8 +14,9 @@ Why the details are as they are:
   when the document is saved (reportlab's usual "NumberedCanvas" recipe).
 - Output is deterministic (reportlab's ``invariant`` mode: fixed dates and file id), so the same record renders to
   the same bytes; the signing time lives in the PAdES signature added later, not in the PDF's info dictionary.
-- Table cells are text the caller has already formatted (amounts, dates, scores): the digest must cover exactly
-  what the reader sees, so this module never formats numbers itself.
+- Table cells are text the caller has already formatted (amounts, dates, scores), with :func:`money`,
+  :func:`points` and :func:`when` so every record writes them alike: the digest must cover exactly what the reader
+  sees, so rendering never formats numbers itself.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ import io
 import json
 import os
 from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -38,6 +41,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
+
+from core.clock import shanghai_text
 
 DEFAULT_FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 FONT_PATH_ENV = "SEALBID_CJK_FONT"
@@ -59,6 +64,26 @@ HEADING_KEEP = 35 * mm  # a heading starts a new page unless this much room is l
 GRID_COLOUR = colors.HexColor("#808080")
 HEADER_FILL = colors.HexColor("#E6E6E6")
 MARGINAL_COLOUR = colors.HexColor("#404040")
+
+
+# --- formatting cells -----------------------------------------------------------------------------------------------
+
+BLANK = "—"
+
+
+def money(value: Decimal | str | None) -> str:
+    """An amount in yuan with thousands separators and two decimals, or a dash."""
+    return BLANK if value is None else f"{Decimal(str(value)):,.2f}"
+
+
+def points(value: Decimal | str | None) -> str:
+    """A score with two decimals, or a dash."""
+    return BLANK if value is None else f"{Decimal(str(value)):.2f}"
+
+
+def when(value: datetime | None) -> str:
+    """A time in Beijing time to the second, or a dash."""
+    return shanghai_text(value) if value else BLANK
 
 
 # --- the data model -------------------------------------------------------------------------------------------------

@@ -21,13 +21,12 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from sqlalchemy import func, select
 
 from app.auth import current_actor, login_required
 from app.filters import dt
 from app.i18n import translate
 from app.services import clock, db, signing_settings, store
-from app.web.forms import attempt, checkbox, text
+from app.web.forms import attempt, checkbox, optional_id, required_id, text
 from bidding import award as awards
 from bidding import (
     award_methods,
@@ -40,14 +39,12 @@ from bidding import (
     tenders,
 )
 from bidding.access import manages, require_manager
-from bidding.award_models import Award, AwardBallot, AwardMember, AwardPoolMember
-from bidding.evaluation_models import Evaluation, EvaluationMember
+from bidding.award_models import Award, AwardMember, AwardPoolMember
+from bidding.evaluation_models import Evaluation
 from bidding.models import Section
 from bidding.notices import Signing
-from bidding.schemas import MAX_ID
 from core.actor import Actor, Role
 from core.errors import N_, DomainError, InvalidInput, NotPermitted
-from core.identity import User, UserRole
 
 bp = Blueprint("award", __name__, url_prefix="/award")
 
@@ -78,21 +75,6 @@ def _render(template: str, **context: Any) -> str:
 
 
 # --- reading forms ------------------------------------------------------------------------------------------------
-
-
-def _id(value: str) -> int | None:
-    """A row id posted as text; anything else (or beyond the largest id) is None."""
-    value = value.strip()
-    if value.isascii() and value.isdigit() and len(value) < 11 and 0 < int(value) <= MAX_ID:
-        return int(value)
-    return None
-
-
-def _required_id(name: str, message: str) -> int:
-    value = _id(text(name))
-    if value is None:
-        raise InvalidInput(message, field=name)
-    return value
 
 
 def _days(name: str) -> int:
@@ -133,21 +115,6 @@ def _current_round(found: Award, step: awards.Phase | None) -> int | None:
     return int(step.evidence.get("current_round", 1))
 
 
-def _ballots_cast(found: Award, number: int | None) -> int:
-    """How many members voted in the open round: a count, never who."""
-    if number is None:
-        return 0
-    return db().scalar(select(func.count()).select_from(AwardBallot)
-                       .where(AwardBallot.award_id == found.id, AwardBallot.round == number)) or 0
-
-
-def _voted(found: Award, member: AwardMember, number: int | None) -> bool:
-    if number is None:
-        return False
-    return db().scalars(select(AwardBallot.id).where(AwardBallot.award_id == found.id, AwardBallot.round == number,
-                                                    AwardBallot.member_id == member.id)).first() is not None
-
-
 @dataclass
 class Progress:
     """What the committee has done, in counts."""
@@ -161,14 +128,14 @@ class Progress:
     round: int | None = None
 
 
-def _progress(found: Award, step: awards.Phase | None) -> Progress:
+def _progress(actor: Actor, found: Award, step: awards.Phase | None) -> Progress:
     seated = awards.seated(found)
     number = _current_round(found, step)
     return Progress(seated=len(seated), size=found.tender.award_committee_size,
                     declared=sum(1 for m in seated if m.declared_at is not None),
                     opinions=sum(1 for m in seated if m.opinion_at is not None),
                     signed=sum(1 for m in seated if m.signed_at is not None),
-                    ballots=_ballots_cast(found, number), round=number)
+                    ballots=awards.ballots_cast(db(), actor, found, number), round=number)
 
 
 def _names(found: Award) -> dict[str, str]:
@@ -208,7 +175,7 @@ def _section_view(actor: Actor, section: Section, found: Award | None, is_tender
     if found.mode == "separated":
         view.seats = award_pool.committee(session, actor, found.id) if found.drawn_at else []
         view.phase = _phase(found)
-        view.progress = _progress(found, view.phase)
+        view.progress = _progress(actor, found, view.phase)
         if is_tenderee and found.status == "deciding" and found.drawn_at is None:
             view.principals = [p for p in award_pool.pool(session, actor) if p.principal]
     view.record_ready = found.record_id is not None and (
@@ -316,7 +283,7 @@ def close_publicity(award_id: int):
 def decide(award_id: int):
     def action():
         found = award_state.get_award(db(), award_id)
-        winner = _required_id("winner_bidder_id", N_("请选择中标人。"))
+        winner = required_id("winner_bidder_id", N_("请选择中标人。"))
         dropouts = {}
         for c in awards.candidates(found):
             ground = text(f"dropout-{c['bidder_id']}-ground")
@@ -332,10 +299,7 @@ def decide(award_id: int):
 @login_required(Role.TENDEREE)
 def draw(award_id: int):
     def action():
-        chosen = text("chair_principal_id")
-        principal = None
-        if chosen:
-            principal = _required_id("chair_principal_id", N_("请选择担任组长的法定代表人或主要负责人。"))
+        principal = optional_id("chair_principal_id", N_("请选择担任组长的法定代表人或主要负责人。"))
         return award_pool.draw_committee(db(), clock(), current_actor(), award_id, chair_principal_id=principal)
 
     message = gettext("定标委员会已随机抽取。抽中的成员登录平台，在“我的定标”中签署回避声明。")
@@ -451,12 +415,8 @@ def verification(award_id: int):
 def _pool_page():
     actor = current_actor()
     session = db()
-    members = award_pool.pool(session, actor)
-    taken = {m.user_id for m in members}
-    users = session.scalars(select(User).join(UserRole, UserRole.user_id == User.id)
-                            .where(User.organisation_id == actor.org_id, User.active.is_(True),
-                                   UserRole.role == Role.TENDEREE.value).order_by(User.id)).all()
-    return _render("award/pool.html", members=members, users=[u for u in users if u.id not in taken],
+    return _render("award/pool.html", members=award_pool.pool(session, actor),
+                   users=award_pool.pool_candidates(session, actor),
                    categories=award_pool.CATEGORIES, form=request.form if request.method == "POST" else {})
 
 
@@ -470,7 +430,7 @@ def pool():
 @login_required(Role.TENDEREE)
 def add_to_pool():
     def action():
-        user_id = _required_id("user_id", N_("请选择本单位的招标人用户。"))
+        user_id = required_id("user_id", N_("请选择本单位的招标人用户。"))
         return award_pool.add_pool_member(db(), clock(), current_actor(), user_id, text("category"),
                                           position=text("position"), principal=checkbox("principal"))
 
@@ -493,13 +453,6 @@ def remove_from_pool(pool_member_id: int):
 
 
 # --- the award committee's members: the room ----------------------------------------------------------------------
-
-
-def _my_awards(actor: Actor) -> list[tuple[Award, AwardMember]]:
-    """The awards in which the actor holds a seat (read-only)."""
-    rows = db().execute(select(Award, AwardMember).join(AwardMember, AwardMember.award_id == Award.id)
-                        .where(AwardMember.user_id == actor.user_id).order_by(Award.id.desc())).all()
-    return [(a, m) for a, m in rows]
 
 
 def _todo(found: Award, me: AwardMember, step: awards.Phase | None, progress: Progress, voted: bool) -> str:
@@ -542,8 +495,8 @@ def _room_page(award_id: int):
     if me is None:
         raise NotPermitted(N_("只有本次定标委员会的成员可以进入定标室。"))
     step = _phase(found)
-    progress = _progress(found, step)
-    voted = _voted(found, me, progress.round)
+    progress = _progress(actor, found, step)
+    voted = awards.has_voted(db(), actor, found, progress.round)
     return _render("award/room.html", award=found, me=me, seats=award_pool.committee(db(), actor, found.id),
                    candidates=publicity.candidates_of(found), names=_names(found), phase=step, progress=progress,
                    voted=voted, todo=_todo(found, me, step, progress, voted), params=awards.params(found),
@@ -561,7 +514,7 @@ def _to_room(award_id: int, message: str, anchor: str | None = None):
 @bp.get("/mine")
 @login_required(Role.TENDEREE)
 def mine():
-    return _render("award/mine.html", rows=_my_awards(current_actor()))
+    return _render("award/mine.html", rows=awards.my_awards(db(), current_actor()))
 
 
 @bp.get("/<int:award_id>/room")
@@ -579,7 +532,7 @@ def declare(award_id: int):
             raise InvalidInput(N_("请选择回避声明：无利害关系，或与某一候选人有利害关系。"), field="declaration")
         bidder = None
         if choice == "conflict":
-            bidder = _required_id("bidder_id", N_("请选择存在利害关系的候选人。"))
+            bidder = required_id("bidder_id", N_("请选择存在利害关系的候选人。"))
         return award_pool.declare(db(), clock(), current_actor(), award_id, bidder, text("note"))
 
     def done(member: AwardMember):
@@ -596,7 +549,7 @@ def declare(award_id: int):
 @login_required(Role.TENDEREE)
 def vote(award_id: int):
     def action():
-        bidder = _required_id("bidder_id", N_("请选择候选人。"))
+        bidder = required_id("bidder_id", N_("请选择候选人。"))
         return awards.cast_vote(db(), clock(), current_actor(), award_id, bidder)
 
     return attempt(action, _to_room(award_id, gettext("您的投票已记录。"), "phase"), lambda: _room_page(award_id))
@@ -606,7 +559,7 @@ def vote(award_id: int):
 @login_required(Role.TENDEREE)
 def opinion(award_id: int):
     def action():
-        bidder = _required_id("bidder_id", N_("请选择您倾向的候选人。"))
+        bidder = required_id("bidder_id", N_("请选择您倾向的候选人。"))
         return awards.record_opinion(db(), clock(), current_actor(), award_id, bidder, text("opinion"))
 
     return attempt(action, _to_room(award_id, gettext("您的意见已记录。"), "phase"), lambda: _room_page(award_id))
@@ -616,7 +569,7 @@ def opinion(award_id: int):
 @login_required(Role.TENDEREE)
 def chair_decision(award_id: int):
     def action():
-        bidder = _required_id("bidder_id", N_("请选择中标人。"))
+        bidder = required_id("bidder_id", N_("请选择中标人。"))
         return awards.chair_decide(db(), clock(), current_actor(), award_id, bidder, text("statement"))
 
     return attempt(action, _to_room(award_id, gettext("组长已作出决定。请生成并签署定标报告。"), "record"),
@@ -637,19 +590,8 @@ def sign(award_id: int):
 # --- the evaluation committee's chair: a returned report ----------------------------------------------------------
 
 
-def _evaluation_chair(found: Award) -> EvaluationMember | None:
-    evaluation = db().get(Evaluation, found.evaluation_id)
-    if evaluation is None or evaluation.chair_member_id is None:
-        return None
-    return db().get(EvaluationMember, evaluation.chair_member_id)
-
-
 def _answer_page(award_id: int):
-    actor = current_actor()
-    found = award_state.get_award(db(), award_id)
-    lead = _evaluation_chair(found)
-    if lead is None or lead.user_id != actor.user_id:
-        raise NotPermitted(N_("只有评标委员会组长可以答复退回的评标报告。"))
+    found = awards.award_to_answer(db(), current_actor(), award_id)
     return _render("award/answer.html", award=found, returns=found.returns,
                    form=request.form if request.method == "POST" else {})
 
@@ -679,10 +621,4 @@ def answer(award_id: int):
 @bp.app_template_global()
 def award_returned(evaluation: Evaluation) -> Award | None:
     """For the evaluation room: the award whose report the tenderee returned, when the reader chairs the committee."""
-    actor = current_actor()
-    if evaluation.chair_member_id is None or actor.user_id is None:
-        return None
-    lead = db().get(EvaluationMember, evaluation.chair_member_id)
-    if lead is None or lead.user_id != actor.user_id:
-        return None
-    return db().scalars(select(Award).where(Award.evaluation_id == evaluation.id, Award.status == "returned")).first()
+    return awards.returned_award(db(), current_actor(), evaluation)

@@ -14,7 +14,7 @@ from app.services import clock, db, store
 from app.web.forms import attempt, text
 from app.web.public import render_tender
 from bidding import award_notice, bids, complaints, participation
-from bidding.award_models import Award, Complaint
+from bidding.award_models import Award
 from bidding.models import DocumentObtained, Tender
 from core.actor import Role
 from core.identity import Organisation
@@ -33,13 +33,11 @@ def dashboard():
         .order_by(Tender.bid_deadline)
     ).all()
     org = db().get(Organisation, actor.org_id) if actor.org_id else None
-    mine = list(db().scalars(select(Complaint).where(Complaint.complainant_org_id == actor.org_id)
-                             .order_by(Complaint.filed_at.desc(), Complaint.id.desc()))) if actor.org_id else []
     notices = award_notice.my_notices(db(), actor) if actor.org_id else []
     return render_template("bidder/dashboard.html", rows=rows, org=org, bids=bids.bids_of(db(), actor),
                            notices=[(n, db().get(Award, n.award_id)) for n in notices],
                            notice_labels=award_notice.KIND_LABELS,
-                           complaints=mine, complaint_labels=complaints.STATUS_LABELS,
+                           complaints=complaints.my_complaints(db(), actor), complaint_labels=complaints.STATUS_LABELS,
                            outcome_labels=complaints.OUTCOME_LABELS)
 
 

@@ -21,7 +21,7 @@ from app.api.v1.bonds import statement_bytes
 from app.auth import current_actor, login_required
 from app.i18n import translate
 from app.services import clock, db, deposit_rate, issuer_adapter, signing_settings, store
-from app.web.forms import attempt, local_time, text
+from app.web.forms import attempt, local_time, row_id, text
 from bidding import (
     award_state,
     bank_transfers,
@@ -37,7 +37,7 @@ from bidding.access import require_manager
 from bidding.bond_models import Bond, BondPayment
 from bidding.notices import Signing
 from bidding.opening import bids_at_opening
-from bidding.schemas import MAX_ID, MAX_MONEY, BondForm, BondPolicy
+from bidding.schemas import MAX_MONEY, BondForm, BondPolicy
 from core.actor import Role
 from core.errors import N_, InvalidInput, NotFound, phrase
 from signing import pki
@@ -58,14 +58,6 @@ ISSUER_ANSWERS = {
 
 
 # --- reading forms ------------------------------------------------------------------------------------------
-
-
-def _id(value: str) -> int | None:
-    """A row id typed or posted as text; anything else (or beyond the largest id) is None."""
-    value = value.strip()
-    if value.isascii() and value.isdigit() and len(value) < 11 and 0 < int(value) <= MAX_ID:
-        return int(value)
-    return None
 
 
 def upload_bytes(field: str, limit: int, missing: str, too_large: str | None = None, suffixes: tuple[str, ...] = ()
@@ -151,7 +143,7 @@ def bidder_page(tender_id: int):
 
 def _basic_account_page():
     actor = current_actor()
-    back = _id(request.values.get("tender_id", ""))
+    back = row_id(request.values.get("tender_id", ""))
     return render_template("bonds/basic_account.html", account=bonds.basic_account(db(), actor.org_id), back=back)
 
 
@@ -161,7 +153,7 @@ def basic_account():
     """基本账户: cash bonds must come from it; posted from here or from a tender's bond page (``tender_id``)."""
     if request.method == "GET":
         return _basic_account_page()
-    back = _id(text("tender_id"))
+    back = row_id(text("tender_id"))
 
     def done(account):
         flash(gettext("基本账户已登记：%(bank)s %(account)s。", bank=account.bank_name, account=account.account_no),
@@ -274,7 +266,7 @@ def agency_page(tender_id: int):
 @login_required(Role.AGENT, Role.TENDEREE)
 def record_contract(tender_id: int, section: int):
     def action():
-        winner = _id(text("winner_org_id"))
+        winner = row_id(text("winner_org_id"))
         if winner is None:
             raise InvalidInput(N_("请选择中标人。"), field="winner_org_id")
         return bond_release.record_contract(

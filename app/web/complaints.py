@@ -17,18 +17,16 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from sqlalchemy import select
 
 from app.auth import current_actor, login_required
 from app.services import clock, db, signing_settings, store
-from app.web.forms import attempt
-from bidding import award_state, complaints, tenders
+from app.web.forms import attempt, optional_id
+from bidding import award_objections, award_state, complaints, tenders
 from bidding.access import manages
 from bidding.award_models import COMPLAINT_OUTCOMES, AwardObjection, Complaint
 from bidding.notices import Signing
-from bidding.schemas import MAX_ID
 from core.actor import Role
-from core.errors import N_, InvalidInput
+from core.errors import N_
 
 bp = Blueprint("complaints", __name__, url_prefix="/complaints")
 
@@ -40,16 +38,6 @@ def _labels() -> dict[str, Any]:
 
 def _render(template: str, **context: Any) -> str:
     return render_template(template, L=_labels(), outcomes=COMPLAINT_OUTCOMES, overdue=overdue, **context)
-
-
-def _award_id(value: str) -> int | None:
-    """The award a complaint is about: empty for none; anything but a row id is refused."""
-    value = value.strip()
-    if not value:
-        return None
-    if value.isascii() and value.isdigit() and len(value) < 11 and 0 < int(value) <= MAX_ID:
-        return int(value)
-    raise InvalidInput(N_("定标不存在。"), field="award_id")
 
 
 def overdue(row: Complaint) -> bool:
@@ -66,7 +54,7 @@ def overdue(row: Complaint) -> bool:
 @login_required(Role.SUPERVISOR)
 def index():
     """Open complaints first (oldest first: the nearest deadline), then the handled ones, newest first."""
-    rows = list(db().scalars(select(Complaint).order_by(Complaint.filed_at, Complaint.id)))
+    rows = complaints.all_complaints(db(), current_actor())
     open_rows = [c for c in rows if c.status in ("filed", "accepted")]
     done = sorted((c for c in rows if c.status not in ("filed", "accepted")), key=lambda c: c.filed_at, reverse=True)
     return _render("complaints/index.html", open_rows=open_rows, done=done)
@@ -81,9 +69,7 @@ def _tender_page(tender_id: int, form: dict[str, str] | None = None):
     tender = tenders.get_tender(session, actor, tender_id)
     awards = award_state.awards_of_tender(session, tender.id)
     mine = complaints.complaints_of(session, actor, tender.id)
-    objections = list(session.scalars(select(AwardObjection).where(
-        AwardObjection.award_id.in_([a.id for a in awards]), AwardObjection.bidder_org_id == actor.org_id)
-        .order_by(AwardObjection.raised_at))) if awards and actor.org_id else []
+    objections = award_objections.my_objections(session, actor, tender.id)
     return _render("complaints/tender.html", tender=tender, awards=awards, mine=mine, objections=objections,
                    form=form or {}, bidder=complaints.tender_bidder(session, actor, tender.id))
 
@@ -101,7 +87,7 @@ def file(tender_id: int):
 
     def action():
         return complaints.file_complaint(db(), clock(), current_actor(), tender_id, form["subject"], form["body"],
-                                         _award_id(form["award_id"]))
+                                         optional_id("award_id", N_("定标不存在。")))
 
     def done(row: Complaint):
         flash(gettext("投诉已提交。行政监督部门应当自收到投诉之日起 3 个工作日内决定是否受理（%(rule)s）。",

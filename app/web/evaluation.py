@@ -32,13 +32,12 @@ from app.auth import current_actor, login_required
 from app.errors import status_for
 from app.i18n import error_message
 from app.services import clock, db, signing_settings, store
-from app.web.forms import attempt, checkbox, form_rows, local_time, text
+from app.web.forms import attempt, checkbox, form_rows, local_time, required_id, row_id, text
 from bidding import draw_parties, evaluation, evaluation_report, expert_ratings
 from bidding.evaluation import ReviewItem, ScoreItem, Setup
 from bidding.evaluation_models import RATING_ASPECTS, Evaluation, EvaluationMember, PriceAdjustment
 from bidding.notices import Signing
 from bidding.price_rules import MeanDeviationRule
-from bidding.schemas import MAX_ID
 from core.actor import Role
 from core.errors import N_, DomainError, InvalidInput, NotFound, phrase
 from core.identity import User
@@ -119,21 +118,6 @@ def _render(template: str, **context: Any) -> str:
 
 
 # --- reading forms ------------------------------------------------------------------------------------------------
-
-
-def _id(value: str) -> int | None:
-    """A row id posted as text; anything else (or beyond the largest id) is None."""
-    value = value.strip()
-    if value.isascii() and value.isdigit() and len(value) < 11 and 0 < int(value) <= MAX_ID:
-        return int(value)
-    return None
-
-
-def _required_id(name: str, message: str) -> int:
-    value = _id(text(name))
-    if value is None:
-        raise InvalidInput(message, field=name)
-    return value
 
 
 def _whole(name: str, label: str, *, default: int | None = None) -> int | None:
@@ -483,7 +467,7 @@ def representatives(tender_id: int, number: int):
         found = evaluation.evaluation_for_section(db(), section.id)
         if found is None:
             raise NotFound(N_("评标不存在。"))
-        ids = [_id(v) for v in request.form.getlist("user_ids")]
+        ids = [row_id(v) for v in request.form.getlist("user_ids")]
         if not ids or None in ids:
             raise InvalidInput(N_("请选择招标人代表。"), field="user_ids")
         return evaluation.name_representatives(db(), clock(), current_actor(), found.id, [i for i in ids if i])
@@ -510,7 +494,7 @@ def _rater_page(evaluation_id: int):
 @login_required(*RATERS)
 def rate(evaluation_id: int):
     def action():
-        expert_id = _required_id("expert_id", N_("请选择评标专家。"))
+        expert_id = required_id("expert_id", N_("请选择评标专家。"))
         ratings = {}
         for aspect in RATING_ASPECTS:
             value = _whole(aspect, expert_ratings.ASPECT_LABELS[aspect])
@@ -575,7 +559,7 @@ def declare(evaluation_id: int):
     conflict = text("conflict") == "yes"
 
     def action():
-        bidder = _required_id("bidder_id", N_("请选择与您有利害关系的投标人。")) if conflict else None
+        bidder = required_id("bidder_id", N_("请选择与您有利害关系的投标人。")) if conflict else None
         return evaluation.declare(db(), clock(), current_actor(), evaluation_id, bidder, text("note"))
 
     def done(member: EvaluationMember):
@@ -593,7 +577,7 @@ def declare(evaluation_id: int):
 def vote(evaluation_id: int):
     def action():
         return evaluation.vote_chair(db(), clock(), current_actor(), evaluation_id,
-                                     _required_id("candidate", N_("请选择组长人选。")))
+                                     required_id("candidate", N_("请选择组长人选。")))
 
     def done(found: Evaluation):
         message = (gettext("已投票，组长已选出。请开始资格和符合性评审。") if found.chair_member_id
@@ -618,7 +602,7 @@ def review(evaluation_id: int):
 def mark(evaluation_id: int):
     def action():
         actor = current_actor()
-        bidder_id = _required_id("bidder_id", N_("请选择投标人。"))
+        bidder_id = required_id("bidder_id", N_("请选择投标人。"))
         found = evaluation.get_evaluation(db(), evaluation_id)
         me = evaluation.require_member(found, actor)
         own = {m.criterion_id: m for m in evaluation.review_view(db(), actor, found.id).marks
@@ -653,7 +637,7 @@ def close_review(evaluation_id: int):
 def ask(evaluation_id: int):
     def action():
         return evaluation.ask_clarification(db(), clock(), current_actor(), evaluation_id,
-                                            _required_id("bidder_id", N_("请选择投标人。")), text("question"),
+                                            required_id("bidder_id", N_("请选择投标人。")), text("question"),
                                             local_time("deadline", N_("答复期限")))
 
     return attempt(action, _to_room(evaluation_id, gettext("澄清要求已发给该投标人，答复后显示在本页。"), "clarifications"),
@@ -668,7 +652,7 @@ def low_price(evaluation_id: int):
         if decision not in ("accept", "reject"):
             raise InvalidInput(N_("请选择评标委员会的认定结果。"), field="decision")
         return evaluation.decide_low_price(db(), clock(), current_actor(), evaluation_id,
-                                           _required_id("bidder_id", N_("请选择投标人。")), decision == "accept",
+                                           required_id("bidder_id", N_("请选择投标人。")), decision == "accept",
                                            text("reason"))
 
     return attempt(action, _to_room(evaluation_id, gettext("已记录评标委员会对异常低价的认定。"), "low-price"),
@@ -689,7 +673,7 @@ def scoring(evaluation_id: int):
 def save_scores(evaluation_id: int):
     def action():
         return evaluation.save_scores(db(), clock(), current_actor(), evaluation_id,
-                                      _required_id("bidder_id", N_("请选择投标人。")), _points())
+                                      required_id("bidder_id", N_("请选择投标人。")), _points())
 
     def done(scores):
         flash(gettext("已保存对该投标人的打分（草稿，提交前可以修改）。"), "success")
@@ -716,7 +700,7 @@ def adjust_price(evaluation_id: int):
     def action():
         amount = _number_text(text("amount"), "amount", N_("调整金额（元）"))
         return evaluation.adjust_price(db(), clock(), current_actor(), evaluation_id,
-                                       _required_id("bidder_id", N_("请选择投标人。")), amount, text("reason"))
+                                       required_id("bidder_id", N_("请选择投标人。")), amount, text("reason"))
 
     return attempt(action, _to_room(evaluation_id, gettext("已记录价格调整。"), "pricing"),
                    lambda: _room_page(evaluation_id))
@@ -738,7 +722,7 @@ def finish_pricing(evaluation_id: int):
 def explain(evaluation_id: int):
     def action():
         return evaluation.explain_deviation(db(), clock(), current_actor(), evaluation_id,
-                                            _required_id("bidder_id", N_("请选择投标人。")), text("explanation"))
+                                            required_id("bidder_id", N_("请选择投标人。")), text("explanation"))
 
     return attempt(action, _to_room(evaluation_id, gettext("偏离说明已记录。"), "deviations"),
                    lambda: _room_page(evaluation_id))
@@ -757,7 +741,7 @@ def dissent(evaluation_id: int):
 def refusal(evaluation_id: int):
     def action():
         return evaluation.record_refusal(db(), clock(), current_actor(), evaluation_id,
-                                         _required_id("member_id", N_("请选择拒绝签字的成员。")), text("note"))
+                                         required_id("member_id", N_("请选择拒绝签字的成员。")), text("note"))
 
     return attempt(action, _to_room(evaluation_id, gettext("已记录该成员拒绝签字（视为同意评标结果）。"), "report"),
                    lambda: _room_page(evaluation_id))
@@ -912,7 +896,7 @@ def recompute(evaluation_id: int):
 def sanction(evaluation_id: int):
     def action():
         found = evaluation.get_evaluation(db(), evaluation_id)
-        expert_id = _required_id("expert_id", N_("请选择评标专家。"))
+        expert_id = required_id("expert_id", N_("请选择评标专家。"))
         if expert_id not in {m.expert_id for m in found.members}:
             raise NotFound(N_("该专家没有参加本次评标。"))
         return expert_ratings.sanction(db(), clock(), current_actor(), expert_id, text("status"), text("note"))

@@ -25,9 +25,9 @@ from app.auth import current_actor, login_required
 from app.i18n import translate
 from app.listing import MAX_PAGE, int_arg
 from app.services import clock, db, signing_settings, store
-from app.web.forms import attempt, form_rows, local_time, text
+from app.web.forms import attempt, form_rows, local_time, required_id, text
 from bidding import draw_parties, parties
-from bidding.schemas import MAX_ID, YEARS
+from bidding.schemas import YEARS
 from core.actor import Role
 from core.errors import N_, InvalidInput, NotFound, phrase
 from expert_pool import draw, draw_record, id_number, profile, recusal, roster, specialties
@@ -64,14 +64,6 @@ def _render(template: str, **context: Any) -> str:
 
 
 # --- reading forms ------------------------------------------------------------------------------------------
-
-
-def _id(value: str) -> int | None:
-    """A row id posted as text; anything else (or beyond the largest id) is None."""
-    value = value.strip()
-    if value.isascii() and value.isdigit() and len(value) < 11 and 0 < int(value) <= MAX_ID:
-        return int(value)
-    return None
 
 
 def _number(raw: str, message: str, field: str, *, default: int | None = None, **params: object) -> int | None:
@@ -196,9 +188,7 @@ def expert_detail(expert_id: int):
 @login_required(Role.ADMIN)
 def link_user(expert_id: int):
     def action():
-        user_id = _id(text("user_id"))
-        if user_id is None:
-            raise InvalidInput(N_("只能关联具有评标专家角色的用户。"), field="user_id")
+        user_id = required_id("user_id", N_("只能关联具有评标专家角色的用户。"))
         return roster.link_user(db(), clock(), current_actor(), expert_id, user_id)
 
     def done(expert):

@@ -13,7 +13,7 @@ from werkzeug.datastructures import FileStorage
 from app.errors import status_for
 from app.i18n import error_message
 from app.services import db
-from bidding.schemas import YEARS
+from bidding.schemas import MAX_ID, YEARS
 from bidding.tenders import Upload
 from core.clock import from_local
 from core.errors import N_, DomainError, InvalidInput, phrase
@@ -32,6 +32,27 @@ def checkbox(name: str) -> bool:
 def optional(name: str) -> str | None:
     value = text(name)
     return value or None
+
+
+def row_id(value: str) -> int | None:
+    """A row id typed or posted as text; anything else (or beyond the largest id) is None."""
+    value = value.strip()
+    if value.isascii() and value.isdigit() and len(value) < 11 and 0 < int(value) <= MAX_ID:
+        return int(value)
+    return None
+
+
+def required_id(name: str, message: str) -> int:
+    """The row id in field ``name``; refused with ``message`` when it is missing or not a row id."""
+    value = row_id(text(name))
+    if value is None:
+        raise InvalidInput(message, field=name)
+    return value
+
+
+def optional_id(name: str, message: str) -> int | None:
+    """The row id in field ``name``, None when the field is empty; refused with ``message`` when it is not an id."""
+    return required_id(name, message) if text(name) else None
 
 
 def local_datetime(name: str) -> str | None:

@@ -7,8 +7,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from app.auth import current_actor
 from app.listing import public_page
 from app.services import clock, db, store
-from app.web.publicity import tender_publicities
-from bidding import award_rules, notices, participation, tenders
+from bidding import award_rules, notices, participation, publicity, tenders
 from bidding.access import PUBLIC_STATUSES, manages
 from bidding.lifecycle import STATUS_LABELS
 from core.actor import Role
@@ -46,7 +45,7 @@ def render_tender(tender_id: int):
         sale_open=tender.sale_start <= now <= tender.sale_end,
         notices=signed_records.for_tender(session_, tender.id, notices.KIND),
         award_methods=award_rules.METHOD_LABELS, rule_sets=award_rules.RULE_SETS,
-        publicities=tender_publicities(tender.id),
+        publicities=publicity.tender_publicities(session_, tender.id),
     )
 
 

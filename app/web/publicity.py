@@ -17,7 +17,6 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from sqlalchemy import select
 
 from app.auth import current_actor, login_required
 from app.services import clock, db, store
@@ -41,12 +40,6 @@ def _labels() -> dict[str, Any]:
 
 def _render(template: str, **context: Any) -> str:
     return render_template(template, L=_labels(), **context)
-
-
-def tender_publicities(tender_id: int) -> list[Publicity]:
-    """A tender's publicities, newest first, for the section on its public notice page."""
-    return list(db().scalars(select(Publicity).where(Publicity.tender_id == tender_id)
-                             .order_by(Publicity.starts_at.desc(), Publicity.id.desc())))
 
 
 def _candidates(award: Award) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from bidding.models import Bid, Contract
 from core.clock import to_shanghai
 from core.errors import Unavailable
 from signing import envelope
-from tests.app.helpers import csrf, login, post
+from tests.app.helpers import csrf, login, page_text, post
 from tests.bidding.publicizing import open_and_notify
 from tests.bidding.sealing import container, sealed, submit
 from tests.bonding import (
@@ -40,10 +40,6 @@ AMOUNT = Decimal("200000.00")
 PRICES = {1: "9300000.00", 2: "9000000.00", 3: "9900000.00"}
 CSRF_MESSAGE = "表单已过期或缺少安全令牌，请返回刷新页面后重试。"
 HUGE = "99999999999999999999"
-
-
-def _html(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def _prepare(session, clock, world, tender) -> None:
@@ -87,21 +83,21 @@ def _bond(session, tender, bidder: int, world) -> Bond | None:
 
 def test_bidder_page_shows_the_requirement_and_is_linked(client, tender):
     login(client, "bidder1")
-    page = _html(client.get(_page(tender)))
+    page = page_text(client.get(_page(tender)))
     assert "收取投标保证金" in page and "200,000.00" in page and "现金转账" in page and "银行保函" in page
     assert "尚未提交" in page and "尚未登记" in page
-    assert _page(tender) in _html(client.get(f"/tenders/{tender.id}"))
-    dashboard = _html(client.get("/bidder/"))
+    assert _page(tender) in page_text(client.get(f"/tenders/{tender.id}"))
+    dashboard = page_text(client.get("/bidder/"))
     assert _page(tender) in dashboard and "/bidder/basic-account" in dashboard
 
 
 def test_cash_needs_the_basic_account_then_shows_the_sub_account(client, session, world, tender):
     login(client, "bidder1")
     refused = post(client, f"/bidder/tenders/{tender.id}/sections/1/bond/cash", form_page=_page(tender))
-    assert refused.status_code == 400 and "请先登记贵单位的基本账户" in _html(refused) and "条例第26条" in _html(refused)
+    assert refused.status_code == 400 and "请先登记贵单位的基本账户" in page_text(refused) and "条例第26条" in page_text(refused)
     bad = post(client, "/bidder/basic-account", {"bank_name": "工商银行", "account_no": "12ab", "tender_id": tender.id},
                form_page=_page(tender))
-    assert bad.status_code == 400 and "银行账号应为 6 到 32 位数字" in _html(bad) and "收取投标保证金" in _html(bad)
+    assert bad.status_code == 400 and "银行账号应为 6 到 32 位数字" in page_text(bad) and "收取投标保证金" in page_text(bad)
     saved = post(client, "/bidder/basic-account", {"bank_name": "中国工商银行杭州分行", "account_no": BASIC_ACCOUNTS[1],
                                                     "tender_id": str(tender.id)}, form_page=_page(tender))
     assert saved.status_code == 302 and saved.headers["Location"].endswith(_page(tender))
@@ -109,17 +105,17 @@ def test_cash_needs_the_basic_account_then_shows_the_sub_account(client, session
     assert chosen.status_code == 302
     bond = _bond(session, tender, 1, world)
     assert (bond.form, bond.status) == ("cash", "awaiting_payment")
-    page = _html(client.get(_page(tender)))
+    page = page_text(client.get(_page(tender)))
     assert bond.virtual_account in page and "收款子账号" in page and BASIC_ACCOUNTS[1] in page
     assert "待缴纳" in page and "200,000.00" in page and "投标截止时间" in page
 
 
 def test_basic_account_page_from_the_dashboard(client, session, world):
     login(client, "bidder2")
-    assert "尚未登记基本账户" in _html(client.get("/bidder/basic-account"))
+    assert "尚未登记基本账户" in page_text(client.get("/bidder/basic-account"))
     response = post(client, "/bidder/basic-account", {"bank_name": "中国银行", "account_no": "6217 0000 1234 5678"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/bidder/basic-account")
-    assert "6217000012345678" in _html(client.get("/bidder/basic-account"))
+    assert "6217000012345678" in page_text(client.get("/bidder/basic-account"))
     assert post(client, "/bidder/basic-account", {"bank_name": "", "account_no": "6217000012345678"}).status_code == 400
 
 
@@ -131,7 +127,7 @@ def test_guarantee_upload_is_verified_and_shown(client, session, world, tender, 
     assert response.status_code == 302
     bond = _bond(session, tender, 1, world)
     assert (bond.form, bond.status) == ("bank_guarantee", "verified")
-    page = _html(client.get(_page(tender)))
+    page = page_text(client.get(_page(tender)))
     assert bond.guarantee_number in page and "杭州银行股份有限公司" in page and "保函已核验" in page
     assert f"/bidder/tenders/{tender.id}/bonds/{bond.id}/check" in page
     again = post(client, f"/bidder/tenders/{tender.id}/sections/1/bond/guarantee",
@@ -151,7 +147,7 @@ def test_bad_guarantee_files_are_refused_with_the_reason(client, session, tender
     login(client, "bidder1")
     data = {"file": (io.BytesIO(upload[0]), upload[1])} if upload else {}
     response = post(client, f"/bidder/tenders/{tender.id}/sections/1/bond/guarantee", data, form_page=_page(tender))
-    assert response.status_code == status and message in _html(response)
+    assert response.status_code == status and message in page_text(response)
     assert session.query(Bond).count() == 0
 
 
@@ -160,7 +156,7 @@ def test_guarantee_that_does_not_cover_the_section_shows_the_rule(client, sessio
     document = bank.sign(guarantee_terms(session, world, tender, bank, amount="1000.00"))
     response = post(client, f"/bidder/tenders/{tender.id}/sections/1/bond/guarantee",
                     {"file": (io.BytesIO(document), "保函.json")}, form_page=_page(tender))
-    assert response.status_code == 422 and "低于本标段要求的投标保证金" in _html(response)
+    assert response.status_code == 422 and "低于本标段要求的投标保证金" in page_text(response)
 
 
 def test_nothing_is_accepted_after_the_deadline(client, session, clock, world, tender, bank):
@@ -168,12 +164,12 @@ def test_nothing_is_accepted_after_the_deadline(client, session, clock, world, t
     login(client, "bidder1")
     token = csrf(client, _page(tender))
     clock.set(tender.bid_deadline)
-    page = _html(client.get(_page(tender)))
+    page = page_text(client.get(_page(tender)))
     assert "投标截止时间已过" in page and "提交电子保函" not in page
     document = bank.sign(guarantee_terms(session, world, tender, bank))
     late = client.post(f"/bidder/tenders/{tender.id}/sections/1/bond/guarantee",
                        data={"csrf_token": token, "file": (io.BytesIO(document), "保函.json")})
-    assert late.status_code == 422 and "投标截止时间已过，不能再提交投标保证金" in _html(late)
+    assert late.status_code == 422 and "投标截止时间已过，不能再提交投标保证金" in page_text(late)
     cash = client.post(f"/bidder/tenders/{tender.id}/sections/1/bond/cash", data={"csrf_token": token})
     assert cash.status_code == 422
 
@@ -184,16 +180,16 @@ def test_credit_commitment_is_signed_with_the_pin(client, app, session, clock, w
          "bond_waiver_basis": "政府投资项目以信用承诺替代投标保证金"}])
     _prepare(session, clock, world, t)
     login(client, "bidder1")
-    page = _html(client.get(_page(t)))
+    page = page_text(client.get(_page(t)))
     assert "以信用承诺替代" in page and "政府投资项目以信用承诺替代投标保证金" in page and bonds.COMMITMENT_TEXT in page
     wrong = post(client, f"/bidder/tenders/{t.id}/sections/1/bond/commitment", {"pin": "000000"}, form_page=_page(t))
-    assert wrong.status_code == 401 and "签名口令不正确" in _html(wrong)
+    assert wrong.status_code == 401 and "签名口令不正确" in page_text(wrong)
     signed = post(client, f"/bidder/tenders/{t.id}/sections/1/bond/commitment", {"pin": SIGNING_PIN},
                   form_page=_page(t))
     assert signed.status_code == 302
     bond = _bond(session, t, 1, world)
     assert (bond.form, bond.status) == ("credit_commitment", "committed")
-    page = _html(client.get(_page(t)))
+    page = page_text(client.get(_page(t)))
     assert f"/records/{bond.record_id}.pdf" in page and "已签署信用承诺" in page
     pdf = client.get(f"/records/{bond.record_id}.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
@@ -211,7 +207,7 @@ def test_wrong_pin_in_english(client, session, clock, world, store):
     client.get("/lang/en")
     login(client, "bidder1")
     wrong = post(client, f"/bidder/tenders/{t.id}/sections/1/bond/commitment", {"pin": "000000"}, form_page=_page(t))
-    assert wrong.status_code == 401 and "Incorrect signing PIN." in _html(wrong)
+    assert wrong.status_code == 401 and "Incorrect signing PIN." in page_text(wrong)
 
 
 class _Adapter:
@@ -233,15 +229,15 @@ def test_asking_the_issuer(client, session, world, tender, bank, monkeypatch):
     check = f"/bidder/tenders/{tender.id}/bonds/{bond.id}/check"
     # the issuer registered no endpoint: the real adapter says so (503, with the message on the page)
     unavailable = post(client, check, form_page=_page(tender))
-    assert unavailable.status_code == 503 and "未登记核验接口" in _html(unavailable)
+    assert unavailable.status_code == 503 and "未登记核验接口" in page_text(unavailable)
     monkeypatch.setattr(bond_pages, "issuer_adapter", lambda: _Adapter(None))
-    assert "暂时无法访问" in _html(post(client, check, form_page=_page(tender)))
+    assert "暂时无法访问" in page_text(post(client, check, form_page=_page(tender)))
     monkeypatch.setattr(bond_pages, "issuer_adapter", lambda: _Adapter("valid"))
     valid = post(client, check, form_page=_page(tender), follow_redirects=True)
-    assert valid.status_code == 200 and "有效" in _html(valid) and bond.guarantee_number in _html(valid)
+    assert valid.status_code == 200 and "有效" in page_text(valid) and bond.guarantee_number in page_text(valid)
     monkeypatch.setattr(bond_pages, "issuer_adapter", lambda: _Adapter("cancelled"))
     cancelled = post(client, check, form_page=_page(tender), follow_redirects=True)
-    assert "已被撤销" in _html(cancelled) and "保函已被出函机构撤销" in _html(cancelled)
+    assert "已被撤销" in page_text(cancelled) and "保函已被出函机构撤销" in page_text(cancelled)
     assert _bond(session, tender, 1, world).status == "cancelled"
     # another bidder cannot ask about it, and the bond must be of the tender in the address
     login(client, "bidder2")
@@ -265,7 +261,7 @@ def test_posts_without_the_form_token_are_refused(client, tender):
     for path in (f"/bidder/tenders/{tender.id}/sections/1/bond/cash", "/bidder/basic-account", "/admin/bank",
                  f"/agency/tenders/{tender.id}/sections/1/contract"):
         response = client.post(path, data={"bank_name": "中国银行"})
-        assert response.status_code == 400 and CSRF_MESSAGE in _html(response), path
+        assert response.status_code == 400 and CSRF_MESSAGE in page_text(response), path
 
 
 def test_who_may_open_which_page(client, tender):
@@ -338,9 +334,9 @@ def _contract(client, tender, clock, winner_org_id, **changes):
 
 def test_bonds_stay_secret_before_the_deadline(client, tender, bonded):
     login(client, "agent")
-    page = _html(client.get(_agency(tender)))
+    page = page_text(client.get(_agency(tender)))
     assert "法第22条" in page and "投标公司2" not in page and "暂无保证金记录" in page
-    assert _agency(tender) in _html(client.get(f"/agency/tenders/{tender.id}"))
+    assert _agency(tender) in page_text(client.get(f"/agency/tenders/{tender.id}"))
 
 
 def test_agent_sees_every_bond_records_the_contract_and_refunds(client, session, clock, world, tender, bonded, store):
@@ -349,7 +345,7 @@ def test_agent_sees_every_bond_records_the_contract_and_refunds(client, session,
     found = open_and_notify(session, clock, store, world, tender)  # the contract follows the award notice (法第46条)
     assert found.winner_org_id == world.bidders[0].org_id  # the price nearest the benchmark, with equal scores
     login(client, "agent")
-    page = _html(client.get(_agency(tender)))
+    page = page_text(client.get(_agency(tender)))
     for text in ("投标公司1", "投标公司2", "投标公司3", "银行保函", "现金转账", "保函已核验", "已缴纳", BASIC_ACCOUNTS[2],
                  "杭州银行股份有限公司", "登记合同"):
         assert text in page, text
@@ -365,35 +361,35 @@ def test_agent_sees_every_bond_records_the_contract_and_refunds(client, session,
     assert _contract(client, tender, clock, "", ).status_code == 400
     assert _contract(client, tender, clock, HUGE).status_code == 400
     too_big = _contract(client, tender, clock, org1, performance_bond="930000.01")
-    assert too_big.status_code == 422 and "条例第58条" in _html(too_big)
+    assert too_big.status_code == 422 and "条例第58条" in page_text(too_big)
     future = _contract(client, tender, clock, org1,
                        signed_at=to_shanghai(clock.now() + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"))
-    assert future.status_code == 400 and "合同签订时间应在中标通知书发出之后" in _html(future)
+    assert future.status_code == 400 and "合同签订时间应在中标通知书发出之后" in page_text(future)
     other_price = _contract(client, tender, clock, org1, price="9,000,000.00")
-    assert other_price.status_code == 422 and "条例第57条" in _html(other_price)
+    assert other_price.status_code == 422 and "条例第57条" in page_text(other_price)
     assert _contract(client, tender, clock, org1).status_code == 302
     assert session.query(Contract).count() == 1
     assert _contract(client, tender, clock, org1).status_code == 409
     # the winner's bond is a guarantee, released; the others' cash is due back within 5 days
-    dashboard = _html(client.get("/agency/"))
+    dashboard = page_text(client.get("/agency/"))
     assert "待退还的现金保证金" in dashboard and "投标公司2" in dashboard and "投标公司3" in dashboard
-    page = _html(client.get(_agency(tender)))
+    page = page_text(client.get(_agency(tender)))
     assert "已释放" in page and "利息" in page
     refund = f"/agency/tenders/{tender.id}/bonds/{cash[0].id}/refund"
     assert post(client, refund, {"reference": " "}, form_page=_agency(tender)).status_code == 400
     convert = post(client, f"/agency/tenders/{tender.id}/bonds/{cash[0].id}/convert", form_page=_agency(tender))
-    assert convert.status_code == 409 and "中标人" in _html(convert)
+    assert convert.status_code == 409 and "中标人" in page_text(convert)
     clock.advance(timedelta(days=6))
-    assert "已逾期" in _html(client.get(_agency(tender))) and "已逾期" in _html(client.get("/agency/"))
+    assert "已逾期" in page_text(client.get(_agency(tender))) and "已逾期" in page_text(client.get("/agency/"))
     done = post(client, refund, {"reference": "RF20260401"}, form_page=_agency(tender), follow_redirects=True)
-    assert done.status_code == 200 and "已登记退还" in _html(done)
+    assert done.status_code == 200 and "已登记退还" in page_text(done)
     session.expire_all()
     bond = session.get(Bond, cash[0].id)
     assert bond.status == "refunded" and bond.interest > 0 and bond.release_reference == "RF20260401"
     assert post(client, refund, {"reference": "RF2"}, form_page=_agency(tender)).status_code == 409
     # the tenderee sees the same refunds due; the other bond stays listed until refunded
     login(client, "tenderee")
-    dashboard = _html(client.get("/agency/"))
+    dashboard = page_text(client.get("/agency/"))
     assert "投标公司3" in dashboard and "RF20260401" not in dashboard
 
 
@@ -403,11 +399,11 @@ def test_winner_converts_and_a_revoked_bid_forfeits(client, session, clock, worl
     found = open_and_notify(session, clock, store, world, tender)
     assert found.winner_org_id == world.bidders[1].org_id  # of the two decrypted bids, the one nearer the benchmark
     login(client, "tenderee")
-    page = _html(client.get(_agency(tender)))
+    page = page_text(client.get(_agency(tender)))
     assert f"/agency/tenders/{tender.id}/bonds/{cash[1].id}/forfeit" in page  # bidder 3 failed by its own fault
     assert _contract(client, tender, clock, world.bidders[2].org_id).status_code == 400  # not decrypted
     wrong = _contract(client, tender, clock, world.bidders[0].org_id)  # not the notice's winner
-    assert wrong.status_code == 422 and "法第46条" in _html(wrong)
+    assert wrong.status_code == 422 and "法第46条" in page_text(wrong)
     assert _contract(client, tender, clock, world.bidders[1].org_id, price="9,000,000.00").status_code == 302
     converted = post(client, f"/agency/tenders/{tender.id}/bonds/{cash[0].id}/convert", form_page=_agency(tender))
     assert converted.status_code == 302
@@ -419,7 +415,7 @@ def test_winner_converts_and_a_revoked_bid_forfeits(client, session, clock, worl
     guarantee = _bond(session, tender, 1, world)
     refused = post(client, f"/agency/tenders/{tender.id}/bonds/{guarantee.id}/forfeit", {"reason": "想扣"},
                    form_page=_agency(tender))
-    assert refused.status_code == 422 and "条例第35条" in _html(refused)
+    assert refused.status_code == 422 and "条例第35条" in page_text(refused)
     # a bond named under another tender's address, or none at all
     assert post(client, f"/agency/tenders/424242/bonds/{cash[1].id}/refund", {"reference": "RF9"},
                 form_page=_agency(tender)).status_code == 404
@@ -435,17 +431,17 @@ def test_admin_registers_and_revokes_an_issuer(client, session, clock, world):
     cert, _ = issuer_keys(clock, "浙商银行股份有限公司")
     form = {"name": "浙商银行股份有限公司", "credit_code": credit_code(8), "kind": "bank", "api_url": ""}
     missing = post(client, "/admin/issuers", form)
-    assert missing.status_code == 400 and "请上传出函机构签署保函所用的证书文件" in _html(missing)
+    assert missing.status_code == 400 and "请上传出函机构签署保函所用的证书文件" in page_text(missing)
     garbage = post(client, "/admin/issuers", {**form, "certificate": (io.BytesIO(b"nope"), "c.pem")})
-    assert garbage.status_code == 400 and "证书文件无法读取" in _html(garbage)
+    assert garbage.status_code == 400 and "证书文件无法读取" in page_text(garbage)
     large = post(client, "/admin/issuers", {**form, "certificate": (io.BytesIO(b"0" * (65 * 1024)), "c.pem")})
-    assert large.status_code == 400 and "证书文件不能超过 64 KB" in _html(large)
+    assert large.status_code == 400 and "证书文件不能超过 64 KB" in page_text(large)
     bad_code = post(client, "/admin/issuers", {**form, "credit_code": "913301000000000001",
                                                "certificate": (io.BytesIO(pem(cert)), "c.pem")})
-    assert bad_code.status_code == 400 and "统一社会信用代码不正确" in _html(bad_code)
+    assert bad_code.status_code == 400 and "统一社会信用代码不正确" in page_text(bad_code)
     der = cert.public_bytes(serialization.Encoding.DER)
     done = post(client, "/admin/issuers", {**form, "certificate": (io.BytesIO(der), "c.der")}, follow_redirects=True)
-    assert done.status_code == 200 and "浙商银行股份有限公司" in _html(done) and "已登记" in _html(done)
+    assert done.status_code == 200 and "浙商银行股份有限公司" in page_text(done) and "已登记" in page_text(done)
     again = post(client, "/admin/issuers", {**form, "certificate": (io.BytesIO(pem(cert)), "c.pem")})
     assert again.status_code == 409
     issuer = session.query(GuaranteeIssuer).one()
@@ -453,7 +449,7 @@ def test_admin_registers_and_revokes_an_issuer(client, session, clock, world):
     assert post(client, revoke, {"reason": ""}, form_page="/admin/issuers").status_code == 400
     assert post(client, revoke, {"reason": "私钥泄露"}, form_page="/admin/issuers").status_code == 302
     assert post(client, revoke, {"reason": "私钥泄露"}, form_page="/admin/issuers").status_code == 409
-    assert "私钥泄露" in _html(client.get("/admin/issuers"))
+    assert "私钥泄露" in page_text(client.get("/admin/issuers"))
     for missing_id in ("424242", HUGE):
         assert post(client, f"/admin/issuers/{missing_id}/revoke", {"reason": "私钥泄露"},
                     form_page="/admin/issuers").status_code == 404
@@ -470,26 +466,26 @@ def test_admin_imports_the_bank_statement(client, session, clock, world, tender)
         "S3,昨天,投标公司3,6222020200112233443,中国工商银行,800000010000003,100.00,投标保证金",
     )
     login(client, "admin")
-    assert "暂无到账记录" in _html(client.get("/admin/bank"))
+    assert "暂无到账记录" in page_text(client.get("/admin/bank"))
     result = post(client, "/admin/bank", {"file": (io.BytesIO(data), "statement.csv")})
-    page = _html(result)
+    page = page_text(result)
     assert result.status_code == 200
     assert "计入保证金 1 笔，拒收 1 笔，已导入过而跳过 0 笔，无法识别 1 行" in page
     assert "非投标人基本账户转出（条例第26条）" in page and "第 4 行" in page and "昨天" in page
-    again = _html(post(client, "/admin/bank", {"file": (io.BytesIO(data), "statement.csv")}))
+    again = page_text(post(client, "/admin/bank", {"file": (io.BytesIO(data), "statement.csv")}))
     assert "已导入过而跳过 2 笔" in again
     assert session.query(BondPayment).count() == 2 and _bond(session, tender, 1, world).status == "paid"
-    assert re.search(r"S1</td>", _html(client.get("/admin/bank")))
+    assert re.search(r"S1</td>", page_text(client.get("/admin/bank")))
     missing = post(client, "/admin/bank", {})
-    assert missing.status_code == 400 and "请选择银行导出的对账单文件" in _html(missing)
+    assert missing.status_code == 400 and "请选择银行导出的对账单文件" in page_text(missing)
     wrong = post(client, "/admin/bank", {"file": (io.BytesIO(b"a,b\n1,2\n"), "x.csv")})
-    assert wrong.status_code == 400 and "对账单缺少列" in _html(wrong)
+    assert wrong.status_code == 400 and "对账单缺少列" in page_text(wrong)
     binary = post(client, "/admin/bank", {"file": (io.BytesIO(bytes(range(256)) * 4), "x.csv")})
-    assert binary.status_code == 400 and "NUL" in _html(binary)
+    assert binary.status_code == 400 and "NUL" in page_text(binary)
     gbk = post(client, "/admin/bank", {"file": (io.BytesIO(statement(
         statement_row("S7", clock.now(), "投标公司3", BASIC_ACCOUNTS[3], "800000019999999", AMOUNT), encoding="gbk")),
         "gbk.csv")})
-    assert gbk.status_code == 200 and "收款子账号不对应任何保证金" in _html(gbk)
+    assert gbk.status_code == 200 and "收款子账号不对应任何保证金" in page_text(gbk)
     assert client.post("/admin/bank", data={"csrf_token": csrf(client, "/admin/bank")}).status_code == 400
 
 

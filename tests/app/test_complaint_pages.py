@@ -7,7 +7,6 @@ bad input is a 4xx with the domain's reason, never a 500, with nothing changed."
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -15,12 +14,10 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from app.demo import demo_code
-from bidding import award_objections, bond_release, complaints, parties, publicity
+from bidding import award_objections, bond_release, complaints, publicity
 from bidding.award_models import Award, AwardNotice, Complaint
 from bidding.models import Tender
-from core.actor import OrgKind, Role
-from tests.app.helpers import PASSWORD, csrf, login
+from tests.app.helpers import assert_refused, outsider_bidder, page_text, post_token, signed_in
 from tests.bidding.awarding import decided_award, evaluated
 from tests.bidding.publicizing import notify, publish_candidates
 from tests.world import SIGNING_PIN, ensure_signing
@@ -50,38 +47,14 @@ def answered(session, clock, store, world):
     return built.award
 
 
-def _html(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def _flashes(html: str) -> list[str]:
-    return re.findall(r'<div class="flash [^"]*" role="alert">(.*?)</div>', html, re.S)
-
-
-def _client(app, username: str) -> FlaskClient:
-    client = app.test_client()
-    login(client, username)
-    client.token = csrf(client, "/")  # bound to the session: one per signed-in client
-    return client
-
-
-def _post(client: FlaskClient, path: str, data: dict | None = None, **kwargs):
-    return client.post(path, data={"csrf_token": client.token, **(data or {})}, **kwargs)
-
-
-def _refused(response, status: int, message: str) -> None:
-    html = _html(response)
-    assert response.status_code == status and message in html, (response.status_code, _flashes(html) or html[:300])
-
-
 def _count(session) -> int:
     session.expire_all()
     return session.scalar(select(func.count()).select_from(Complaint))
 
 
 def _file(client: FlaskClient, award: Award, **changes):
-    return _post(client, f"/complaints/tenders/{award.tender_id}",
-                 {"subject": SUBJECT, "body": BODY, "award_id": str(award.id), **changes})
+    return post_token(client, f"/complaints/tenders/{award.tender_id}",
+                      {"subject": SUBJECT, "body": BODY, "award_id": str(award.id), **changes})
 
 
 def _filed(session, clock, world, award: Award) -> Complaint:
@@ -94,62 +67,62 @@ def _filed(session, clock, world, award: Award) -> Complaint:
 
 
 def test_a_complaint_from_filing_to_the_signed_decision(app, session, clock, world, answered):
-    bidder = _client(app, "bidder3")
-    notice = _html(bidder.get(f"/tenders/{answered.tender_id}"))
+    bidder = signed_in(app, "bidder3")
+    notice = page_text(bidder.get(f"/tenders/{answered.tender_id}"))
     assert f"/complaints/tenders/{answered.tender_id}" in notice
-    form = _html(bidder.get(f"/complaints/tenders/{answered.tender_id}"))
+    form = page_text(bidder.get(f"/complaints/tenders/{answered.tender_id}"))
     assert 'name="subject"' in form and OBJECTION in form and "经核查，业绩真实。" in form
-    _refused(_file(bidder, answered, subject=""), 400, "请填写 2 到 200 字的投诉事项")
-    _refused(_file(bidder, answered, body=" "), 400, "请填写 2 到 5000 字的内容")
-    _refused(_file(bidder, answered, award_id="x1"), 400, "定标不存在")
-    _refused(_file(bidder, answered, award_id=str(NO_SUCH)), 404, "定标不存在")
-    _refused(bidder.post(f"/complaints/tenders/{answered.tender_id}", data={"subject": SUBJECT, "body": BODY}), 400,
-             CSRF_MESSAGE)
+    assert_refused(_file(bidder, answered, subject=""), 400, "请填写 2 到 200 字的投诉事项")
+    assert_refused(_file(bidder, answered, body=" "), 400, "请填写 2 到 5000 字的内容")
+    assert_refused(_file(bidder, answered, award_id="x1"), 400, "定标不存在")
+    assert_refused(_file(bidder, answered, award_id=str(NO_SUCH)), 404, "定标不存在")
+    assert_refused(bidder.post(f"/complaints/tenders/{answered.tender_id}", data={"subject": SUBJECT, "body": BODY}), 400,
+                   CSRF_MESSAGE)
     assert _count(session) == 0
     filed = _file(bidder, answered)
     assert filed.status_code == 302
     row = session.scalars(select(Complaint)).one()
     assert filed.headers["Location"].endswith(f"/complaints/{row.id}") and row.objection_id is not None
-    page = _html(bidder.get(f"/complaints/{row.id}"))
+    page = page_text(bidder.get(f"/complaints/{row.id}"))
     assert "待受理" in page and OBJECTION in page and 'id="decide"' not in page
-    assert "待受理" in _html(bidder.get("/bidder/"))
+    assert "待受理" in page_text(bidder.get("/bidder/"))
 
-    supervisor = _client(app, "supervisor")
-    listing = _html(supervisor.get("/complaints/"))
+    supervisor = signed_in(app, "supervisor")
+    listing = page_text(supervisor.get("/complaints/"))
     assert SUBJECT in listing and "投标公司3" in listing and "待受理" in listing
-    assert f"/complaints/{row.id}" in _html(supervisor.get(f"/supervisor/tenders/{answered.tender_id}"))
-    _refused(_post(supervisor, f"/complaints/{row.id}/decide", {"outcome": "dismissed", "decision": "驳回。",
+    assert f"/complaints/{row.id}" in page_text(supervisor.get(f"/supervisor/tenders/{answered.tender_id}"))
+    assert_refused(post_token(supervisor, f"/complaints/{row.id}/decide", {"outcome": "dismissed", "decision": "驳回。",
                                                                  "pin": SIGNING_PIN}), 409, "只有已受理的投诉")
-    assert _post(supervisor, f"/complaints/{row.id}/accept").status_code == 302
-    _refused(_post(supervisor, f"/complaints/{row.id}/accept"), 409, "不能执行此操作")
-    page = _html(supervisor.get(f"/complaints/{row.id}"))
+    assert post_token(supervisor, f"/complaints/{row.id}/accept").status_code == 302
+    assert_refused(post_token(supervisor, f"/complaints/{row.id}/accept"), 409, "不能执行此操作")
+    page = page_text(supervisor.get(f"/complaints/{row.id}"))
     assert "已受理" in page and 'id="decide"' in page and "责令重新确定中标人" in page
     ensure_signing(session, clock, world, "supervisor")
     decide = f"/complaints/{row.id}/decide"
     decision = "经查，投诉事项缺乏事实依据，驳回投诉。"
-    _refused(_post(supervisor, decide, {"outcome": "dismissed", "decision": decision, "pin": "000000"}), 401,
-             WRONG_PIN)
-    _refused(_post(supervisor, decide, {"outcome": "dismissed", "decision": "", "pin": SIGNING_PIN}), 400,
-             "请填写 2 到 5000 字的内容")
-    _refused(_post(supervisor, decide, {"outcome": "approved", "decision": decision, "pin": SIGNING_PIN}), 400,
-             "处理结果无效")
+    assert_refused(post_token(supervisor, decide, {"outcome": "dismissed", "decision": decision, "pin": "000000"}), 401,
+                   WRONG_PIN)
+    assert_refused(post_token(supervisor, decide, {"outcome": "dismissed", "decision": "", "pin": SIGNING_PIN}), 400,
+                   "请填写 2 到 5000 字的内容")
+    assert_refused(post_token(supervisor, decide, {"outcome": "approved", "decision": decision, "pin": SIGNING_PIN}), 400,
+                   "处理结果无效")
     assert supervisor.get(f"/complaints/{row.id}/decision.pdf").status_code == 409  # nothing decided yet
-    assert _post(supervisor, decide, {"outcome": "dismissed", "decision": decision, "pin": SIGNING_PIN}).status_code \
+    assert post_token(supervisor, decide, {"outcome": "dismissed", "decision": decision, "pin": SIGNING_PIN}).status_code \
         == 302
     session.expire_all()
     row = session.get(Complaint, row.id)
     assert (row.status, row.outcome) == ("decided", "dismissed") and row.record_id
     assert session.get(Award, answered.id).status == "candidates_publicity"  # a dismissal changes nothing
-    page = _html(bidder.get(f"/complaints/{row.id}"))
+    page = page_text(bidder.get(f"/complaints/{row.id}"))
     assert "已处理" in page and "驳回投诉" in page and decision in page
-    for reader in (supervisor, bidder, _client(app, "tenderee")):
+    for reader in (supervisor, bidder, signed_in(app, "tenderee")):
         pdf = reader.get(f"/complaints/{row.id}/decision.pdf")
         assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     for stranger in ("bidder1", "agent2", "expert"):
-        assert _client(app, stranger).get(f"/complaints/{row.id}/decision.pdf").status_code == 404, stranger
-        assert _client(app, stranger).get(f"/complaints/{row.id}").status_code == 404, stranger
+        assert signed_in(app, stranger).get(f"/complaints/{row.id}/decision.pdf").status_code == 404, stranger
+        assert signed_in(app, stranger).get(f"/complaints/{row.id}").status_code == 404, stranger
     assert app.test_client().get(f"/complaints/{row.id}/decision.pdf").status_code == 302  # to /login
-    workspace = _html(supervisor.get(f"/supervisor/tenders/{answered.tender_id}"))
+    workspace = page_text(supervisor.get(f"/supervisor/tenders/{answered.tender_id}"))
     assert "已处理（驳回投诉）" in workspace and ">dismissed<" not in workspace
 
 
@@ -158,8 +131,8 @@ def test_a_new_award_decision_voids_the_award(app, session, clock, world, answer
     complaints.accept_complaint(session, clock, world.supervisor, row.id)
     session.commit()
     ensure_signing(session, clock, world, "supervisor")
-    supervisor = _client(app, "supervisor")
-    assert _post(supervisor, f"/complaints/{row.id}/decide", {"outcome": "new_award", "decision": "责令重新确定中标人。",
+    supervisor = signed_in(app, "supervisor")
+    assert post_token(supervisor, f"/complaints/{row.id}/decide", {"outcome": "new_award", "decision": "责令重新确定中标人。",
                                                                 "pin": SIGNING_PIN}).status_code == 302
     session.expire_all()
     assert session.get(Award, answered.id).status == "void"
@@ -167,49 +140,43 @@ def test_a_new_award_decision_voids_the_award(app, session, clock, world, answer
 
 def test_a_rejection_needs_its_reason(app, session, clock, world, answered):
     row = _filed(session, clock, world, answered)
-    supervisor = _client(app, "supervisor")
-    _refused(_post(supervisor, f"/complaints/{row.id}/reject", {"reason": " "}), 400, "请填写 2 到 5000 字的内容")
-    assert _post(supervisor, f"/complaints/{row.id}/reject", {"reason": "超过投诉期限。"}).status_code == 302
-    page = _html(_client(app, "bidder3").get(f"/complaints/{row.id}"))
+    supervisor = signed_in(app, "supervisor")
+    assert_refused(post_token(supervisor, f"/complaints/{row.id}/reject", {"reason": " "}), 400, "请填写 2 到 5000 字的内容")
+    assert post_token(supervisor, f"/complaints/{row.id}/reject", {"reason": "超过投诉期限。"}).status_code == 302
+    page = page_text(signed_in(app, "bidder3").get(f"/complaints/{row.id}"))
     assert "不予受理" in page and "超过投诉期限。" in page
 
 
 def test_a_complaint_by_someone_who_is_not_a_bidder_is_refused(app, session, clock, world, answered):
-    org = parties.create_organisation(session, clock, world.admin, parties.OrganisationInput(
-        name="投标公司4", kind=OrgKind.BIDDER, credit_code=demo_code(14), legal_representative="法人",
-        contact_name="联系人", contact_phone="010-12345678", region="北京市"))
-    parties.create_user(session, clock, world.admin, parties.UserInput(
-        username="bidder4", display_name="bidder4", password=PASSWORD, roles=(Role.BIDDER,), organisation_id=org.id))
-    session.commit()
-    outsider = _client(app, "bidder4")
-    assert "只有本项目的投标人可以投诉" in _html(outsider.get(f"/complaints/tenders/{answered.tender_id}"))
-    _refused(_file(outsider, answered, award_id=""), 403, "只有本项目的投标人可以投诉")
+    outsider = signed_in(app, outsider_bidder(session, clock, world))
+    assert "只有本项目的投标人可以投诉" in page_text(outsider.get(f"/complaints/tenders/{answered.tender_id}"))
+    assert_refused(_file(outsider, answered, award_id=""), 403, "只有本项目的投标人可以投诉")
     for username in ("agent", "tenderee", "supervisor", "expert"):
-        assert _file(_client(app, username), answered).status_code == 403, username
+        assert _file(signed_in(app, username), answered).status_code == 403, username
     assert _count(session) == 0
 
 
 def test_a_complaint_about_the_result_before_the_objection_is_refused(app, session, answered):
-    bidder = _client(app, "bidder2")  # never objected
-    _refused(_file(bidder, answered), 422, "应当先向招标人提出异议")
+    bidder = signed_in(app, "bidder2")  # never objected
+    assert_refused(_file(bidder, answered), 422, "应当先向招标人提出异议")
     assert _count(session) == 0
     assert _file(bidder, answered, award_id="", subject="开标过程投诉").status_code == 302  # not about the result
 
 
 def test_unknown_ids_are_404(app, session, clock, world, answered):
-    bidder = _client(app, "bidder3")
+    bidder = signed_in(app, "bidder3")
     assert bidder.get(f"/complaints/tenders/{NO_SUCH}").status_code == 404
-    assert _post(bidder, f"/complaints/tenders/{NO_SUCH}", {"subject": SUBJECT, "body": BODY}).status_code == 404
-    supervisor = _client(app, "supervisor")
+    assert post_token(bidder, f"/complaints/tenders/{NO_SUCH}", {"subject": SUBJECT, "body": BODY}).status_code == 404
+    supervisor = signed_in(app, "supervisor")
     for path in (f"/complaints/{NO_SUCH}", f"/complaints/{NO_SUCH}/decision.pdf"):
         assert supervisor.get(path).status_code == 404, path
     for tail in ("accept", "reject", "decide"):
-        assert _post(supervisor, f"/complaints/{NO_SUCH}/{tail}", {"reason": "理由。", "decision": "决定。",
-                                                                   "outcome": "dismissed"}).status_code == 404, tail
+        assert post_token(supervisor, f"/complaints/{NO_SUCH}/{tail}", {"reason": "理由。", "decision": "决定。",
+                                                                        "outcome": "dismissed"}).status_code == 404, tail
     for tail in ("suspend", "resume"):
-        assert _post(supervisor, f"/supervisor/tenders/{NO_SUCH}/{tail}", {"reason": "理由。"}).status_code == 404
-    assert _client(app, "bidder1").get(f"/bidder/notices/{NO_SUCH}/pdf").status_code == 404
-    assert _post(bidder, f"/complaints/{NO_SUCH}/accept").status_code == 403
+        assert post_token(supervisor, f"/supervisor/tenders/{NO_SUCH}/{tail}", {"reason": "理由。"}).status_code == 404
+    assert signed_in(app, "bidder1").get(f"/bidder/notices/{NO_SUCH}/pdf").status_code == 404
+    assert post_token(bidder, f"/complaints/{NO_SUCH}/accept").status_code == 403
 
 
 # --- suspension, notices -------------------------------------------------------------------------------------------
@@ -217,43 +184,43 @@ def test_unknown_ids_are_404(app, session, clock, world, answered):
 
 def test_no_award_notice_during_a_suspension_and_the_notices_on_the_dashboard(app, session, clock, store, world):
     award = decided_award(session, clock, store, world)
-    supervisor = _client(app, "supervisor")
+    supervisor = signed_in(app, "supervisor")
     workspace = f"/supervisor/tenders/{award.tender_id}"
-    assert 'id="suspend-form"' in _html(supervisor.get(workspace))
-    _refused(_post(supervisor, f"{workspace}/suspend", {"reason": ""}), 400, "请填写 2 到 5000 字的内容")
-    assert _post(_client(app, "agent"), f"{workspace}/suspend", {"reason": "处理投诉。"}).status_code == 403
-    assert _post(supervisor, f"{workspace}/suspend", {"reason": "处理投诉期间暂停。"}).status_code == 302
+    assert 'id="suspend-form"' in page_text(supervisor.get(workspace))
+    assert_refused(post_token(supervisor, f"{workspace}/suspend", {"reason": ""}), 400, "请填写 2 到 5000 字的内容")
+    assert post_token(signed_in(app, "agent"), f"{workspace}/suspend", {"reason": "处理投诉。"}).status_code == 403
+    assert post_token(supervisor, f"{workspace}/suspend", {"reason": "处理投诉期间暂停。"}).status_code == 302
     session.expire_all()
     assert session.get(Tender, award.tender_id).status == "suspended"
-    assert 'id="resume-form"' in _html(supervisor.get(workspace))
-    assert "行政监督部门暂停" in _html(app.test_client().get(f"/tenders/{award.tender_id}"))
-    _refused(_post(supervisor, f"{workspace}/suspend", {"reason": "再次暂停。"}), 409, "不能暂停")
+    assert 'id="resume-form"' in page_text(supervisor.get(workspace))
+    assert "行政监督部门暂停" in page_text(app.test_client().get(f"/tenders/{award.tender_id}"))
+    assert_refused(post_token(supervisor, f"{workspace}/suspend", {"reason": "再次暂停。"}), 409, "不能暂停")
     ensure_signing(session, clock, world, "tenderee")
-    tenderee = _client(app, "tenderee")
-    _refused(_post(tenderee, f"/award/{award.id}/notices", {"pin": SIGNING_PIN}), 409, "招标项目已暂停")
+    tenderee = signed_in(app, "tenderee")
+    assert_refused(post_token(tenderee, f"/award/{award.id}/notices", {"pin": SIGNING_PIN}), 409, "招标项目已暂停")
     session.expire_all()
     assert session.scalar(select(func.count()).select_from(AwardNotice)) == 0
-    assert _post(supervisor, f"{workspace}/resume").status_code == 302
-    _refused(_post(supervisor, f"{workspace}/resume"), 409, "该项目未暂停")
+    assert post_token(supervisor, f"{workspace}/resume").status_code == 302
+    assert_refused(post_token(supervisor, f"{workspace}/resume"), 409, "该项目未暂停")
     session.expire_all()
     assert session.get(Tender, award.tender_id).status != "suspended"
 
-    assert _post(tenderee, f"/award/{award.id}/notices", {"pin": SIGNING_PIN}).status_code == 302
+    assert post_token(tenderee, f"/award/{award.id}/notices", {"pin": SIGNING_PIN}).status_code == 302
     winner = session.get(Award, award.id).winner_org_id
     name = next(u for u, b in zip(("bidder1", "bidder2", "bidder3"), world.bidders, strict=True) if b.org_id == winner)
     loser = next(u for u in ("bidder1", "bidder2", "bidder3") if u != name)
-    bidder = _client(app, name)
-    dashboard = _html(bidder.get("/bidder/"))
+    bidder = signed_in(app, name)
+    dashboard = page_text(bidder.get("/bidder/"))
     notice = session.scalars(select(AwardNotice).where(AwardNotice.bidder_org_id == winner)).one()
     assert "中标通知书" in dashboard and f"/bidder/notices/{notice.id}/pdf" in dashboard and "未查阅" in dashboard
-    assert _client(app, loser).get(f"/bidder/notices/{notice.id}/pdf").status_code == 404
-    assert "中标结果通知书" in _html(_client(app, loser).get("/bidder/"))
+    assert signed_in(app, loser).get(f"/bidder/notices/{notice.id}/pdf").status_code == 404
+    assert "中标结果通知书" in page_text(signed_in(app, loser).get("/bidder/"))
     pdf = bidder.get(f"/bidder/notices/{notice.id}/pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     session.expire_all()
     assert session.get(AwardNotice, notice.id).read_at == clock.now()
-    assert "已于" in _html(bidder.get("/bidder/"))
-    assert _client(app, "tenderee").get(f"/bidder/notices/{notice.id}/pdf").status_code == 403
+    assert "已于" in page_text(bidder.get("/bidder/"))
+    assert signed_in(app, "tenderee").get(f"/bidder/notices/{notice.id}/pdf").status_code == 403
 
 
 # --- the supervisor's index ---------------------------------------------------------------------------------------
@@ -264,22 +231,22 @@ def test_the_supervisors_index_lists_what_is_overdue_and_the_savings(app, sessio
     shown = publish_candidates(session, clock, store, world, built.award)
     objection = award_objections.raise_objection(session, clock, world.bidders[1], shown.id, OBJECTION)
     session.commit()
-    supervisor = _client(app, "supervisor")
-    page = _html(supervisor.get("/supervisor/"))
+    supervisor = signed_in(app, "supervisor")
+    page = page_text(supervisor.get("/supervisor/"))
     assert "暂无逾期事项" in page and 'id="savings"' not in page
     clock.set(objection.answer_due + timedelta(hours=1))
-    page = _html(supervisor.get("/supervisor/"))
+    page = page_text(supervisor.get("/supervisor/"))
     assert 'id="overdue-objections"' in page and "投标公司2" in page
     award_objections.answer_objection(session, clock, world.tenderee, objection.id, "已核查。")
     session.commit()
     found = notify(session, clock, store, world, built.award)
     clock.advance(timedelta(days=31))
-    page = _html(supervisor.get("/supervisor/"))
+    page = page_text(supervisor.get("/supervisor/"))
     assert 'id="overdue-contracts"' in page and "逾期未订立合同" in page
     bond_release.record_contract(session, clock, world.tenderee, found.tender_id, 1, winner_org_id=found.winner_org_id,
                                  price=publicity.winning_price(found), signed_at=clock.now(), performance_bond=None)
     session.commit()
-    page = _html(supervisor.get("/supervisor/"))
+    page = page_text(supervisor.get("/supervisor/"))
     estimate = found.section.estimated_price
     rate = ((estimate - publicity.winning_price(found)) / estimate * 100).quantize(Decimal("0.01"))
     assert 'id="savings"' in page and f"{rate}%" in page and 'id="overdue-contracts"' not in page

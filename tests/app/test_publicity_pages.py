@@ -6,18 +6,14 @@ reason, never a 500, with nothing changed."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 
 import pytest
-from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from app.demo import demo_code
-from bidding import award_objections, parties
+from bidding import award_objections
 from bidding.award_models import AwardObjection, Publicity
-from core.actor import OrgKind, Role
-from tests.app.helpers import PASSWORD, csrf, login
+from tests.app.helpers import assert_refused, outsider_bidder, page_text, post_token, signed_in
 from tests.bidding.awarding import evaluated
 from tests.bidding.publicizing import publish_candidates
 
@@ -38,44 +34,9 @@ def shown(session, clock, store, world) -> Publicity:
     return publish_candidates(session, clock, store, world, built.award)
 
 
-def _html(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def _flashes(html: str) -> list[str]:
-    return re.findall(r'<div class="flash [^"]*" role="alert">(.*?)</div>', html, re.S)
-
-
-def _client(app, username: str) -> FlaskClient:
-    client = app.test_client()
-    login(client, username)
-    client.token = csrf(client, "/")  # bound to the session: one per signed-in client
-    return client
-
-
-def _post(client: FlaskClient, path: str, data: dict | None = None, **kwargs):
-    return client.post(path, data={"csrf_token": client.token, **(data or {})}, **kwargs)
-
-
-def _refused(response, status: int, message: str) -> None:
-    html = _html(response)
-    assert response.status_code == status and message in html, (response.status_code, _flashes(html) or html[:300])
-
-
 def _objections(session) -> int:
     session.expire_all()
     return session.scalar(select(func.count()).select_from(AwardObjection))
-
-
-def _outsider(session, clock, world) -> str:
-    """A bidder company that bid on nothing: signs in as 'bidder4'."""
-    org = parties.create_organisation(session, clock, world.admin, parties.OrganisationInput(
-        name="投标公司4", kind=OrgKind.BIDDER, credit_code=demo_code(14), legal_representative="法人",
-        contact_name="联系人", contact_phone="010-12345678", region="北京市"))
-    parties.create_user(session, clock, world.admin, parties.UserInput(
-        username="bidder4", display_name="bidder4", password=PASSWORD, roles=(Role.BIDDER,), organisation_id=org.id))
-    session.commit()
-    return "bidder4"
 
 
 # --- everyone -------------------------------------------------------------------------------------------------------
@@ -83,17 +44,17 @@ def _outsider(session, clock, world) -> str:
 
 def test_anyone_reads_the_publicity_its_pdf_and_how_to_object(client, session, shown):
     award = shown.award
-    listing = _html(client.get("/publicity/"))
+    listing = page_text(client.get("/publicity/"))
     assert f"/publicity/{shown.id}" in listing and award.tender.title in listing and "公示中" in listing
-    assert f"/publicity/{shown.id}" in _html(client.get("/publicity/?status=running"))
-    assert f"/publicity/{shown.id}" not in _html(client.get("/publicity/?status=ended"))
-    page = _html(client.get(f"/publicity/{shown.id}"))
+    assert f"/publicity/{shown.id}" in page_text(client.get("/publicity/?status=running"))
+    assert f"/publicity/{shown.id}" not in page_text(client.get("/publicity/?status=ended"))
+    page = page_text(client.get(f"/publicity/{shown.id}"))
     assert "中标候选人公示" in page and "投标公司" in page and "条例第54条" in page and "条例第60条" in page
     assert f"/publicity/{shown.id}/record.pdf" in page and "登录后提出异议" in page
     assert 'name="body"' not in page  # no objection form for the anonymous
     pdf = client.get(f"/publicity/{shown.id}/record.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
-    notice = _html(client.get(f"/tenders/{award.tender_id}"))
+    notice = page_text(client.get(f"/tenders/{award.tender_id}"))
     assert 'id="publicity"' in notice and f"/publicity/{shown.id}" in notice
 
 
@@ -104,62 +65,62 @@ def test_unknown_publicities_are_404(client):
 
 def test_the_list_after_the_period_shows_it_ended(client, clock, shown):
     clock.set(shown.ends_at + timedelta(seconds=1))
-    listing = _html(client.get("/publicity/"))
+    listing = page_text(client.get("/publicity/"))
     assert f"/publicity/{shown.id}" in listing and "公示中" not in listing.split('id="publicities"')[1]
-    assert 'name="body"' not in _html(client.get(f"/publicity/{shown.id}"))
+    assert 'name="body"' not in page_text(client.get(f"/publicity/{shown.id}"))
 
 
 # --- a bidder objects, the tenderee answers ------------------------------------------------------------------------
 
 
 def test_a_bidder_objects_and_the_tenderee_answers(app, session, clock, shown):
-    bidder = _client(app, "bidder3")
-    page = _html(bidder.get(f"/publicity/{shown.id}"))
+    bidder = signed_in(app, "bidder3")
+    page = page_text(bidder.get(f"/publicity/{shown.id}"))
     assert 'id="objection-form"' in page
     target = f"/publicity/{shown.id}/objections"
-    _refused(_post(bidder, target, {"body": " "}), 400, "请填写 2 到 5000 字的内容")
-    _refused(bidder.post(target, data={"body": OBJECTION}), 400, CSRF_MESSAGE)
+    assert_refused(post_token(bidder, target, {"body": " "}), 400, "请填写 2 到 5000 字的内容")
+    assert_refused(bidder.post(target, data={"body": OBJECTION}), 400, CSRF_MESSAGE)
     assert _objections(session) == 0
-    done = _post(bidder, target, {"body": OBJECTION})
+    done = post_token(bidder, target, {"body": OBJECTION})
     assert done.status_code == 302 and done.headers["Location"].endswith(f"/publicity/{shown.id}#objections")
-    page = _html(bidder.get(f"/publicity/{shown.id}"))
+    page = page_text(bidder.get(f"/publicity/{shown.id}"))
     assert OBJECTION in page and "待答复" in page
     objection = session.scalars(select(AwardObjection)).one()
     # another bidder sees only its own (none)
-    assert OBJECTION not in _html(_client(app, "bidder2").get(f"/publicity/{shown.id}"))
+    assert OBJECTION not in page_text(signed_in(app, "bidder2").get(f"/publicity/{shown.id}"))
 
-    tenderee = _client(app, "tenderee")
-    assert f"/publicity/awards/{shown.award_id}/objections" in _html(tenderee.get(f"/publicity/{shown.id}"))
-    listing = _html(tenderee.get(f"/publicity/awards/{shown.award_id}/objections"))
+    tenderee = signed_in(app, "tenderee")
+    assert f"/publicity/awards/{shown.award_id}/objections" in page_text(tenderee.get(f"/publicity/{shown.id}"))
+    listing = page_text(tenderee.get(f"/publicity/awards/{shown.award_id}/objections"))
     assert OBJECTION in listing and "投标公司3" in listing and 'name="answer"' in listing
     answer = f"/publicity/objections/{objection.id}/answer"
-    _refused(_post(tenderee, answer, {"answer": ""}), 400, "请填写 2 到 5000 字的内容")
-    assert _post(tenderee, answer, {"answer": "经核查，该项目经理无在建工程。"}).status_code == 302
-    _refused(_post(tenderee, answer, {"answer": "再次答复。"}), 409, "该异议已答复")
+    assert_refused(post_token(tenderee, answer, {"answer": ""}), 400, "请填写 2 到 5000 字的内容")
+    assert post_token(tenderee, answer, {"answer": "经核查，该项目经理无在建工程。"}).status_code == 302
+    assert_refused(post_token(tenderee, answer, {"answer": "再次答复。"}), 409, "该异议已答复")
     session.expire_all()
     assert session.get(AwardObjection, objection.id).answer == "经核查，该项目经理无在建工程。"
-    assert "经核查，该项目经理无在建工程。" in _html(bidder.get(f"/publicity/{shown.id}"))
+    assert "经核查，该项目经理无在建工程。" in page_text(bidder.get(f"/publicity/{shown.id}"))
     # supervisors read the objections; they do not answer
-    supervisor = _client(app, "supervisor")
-    seen = _html(supervisor.get(f"/publicity/awards/{shown.award_id}/objections"))
+    supervisor = signed_in(app, "supervisor")
+    seen = page_text(supervisor.get(f"/publicity/awards/{shown.award_id}/objections"))
     assert OBJECTION in seen and 'name="answer"' not in seen
-    assert _post(supervisor, answer, {"answer": "监督答复"}).status_code == 403
+    assert post_token(supervisor, answer, {"answer": "监督答复"}).status_code == 403
 
 
 def test_an_objection_after_the_period_is_refused_by_the_server_clock(app, session, clock, shown):
-    bidder = _client(app, "bidder2")
+    bidder = signed_in(app, "bidder2")
     clock.set(shown.ends_at)
-    _refused(_post(bidder, f"/publicity/{shown.id}/objections", {"body": OBJECTION}), 422, "应当在公示期间提出")
+    assert_refused(post_token(bidder, f"/publicity/{shown.id}/objections", {"body": OBJECTION}), 422, "应当在公示期间提出")
     assert _objections(session) == 0
 
 
 def test_an_objection_by_a_non_bidder_is_refused(app, session, clock, world, shown):
-    outsider = _client(app, _outsider(session, clock, world))
-    assert 'id="objection-form"' not in _html(outsider.get(f"/publicity/{shown.id}"))
-    _refused(_post(outsider, f"/publicity/{shown.id}/objections", {"body": OBJECTION}), 403, "只有本标段的投标人")
+    outsider = signed_in(app, outsider_bidder(session, clock, world))
+    assert 'id="objection-form"' not in page_text(outsider.get(f"/publicity/{shown.id}"))
+    assert_refused(post_token(outsider, f"/publicity/{shown.id}/objections", {"body": OBJECTION}), 403, "只有本标段的投标人")
     for username in ("agent", "tenderee", "supervisor"):
-        assert _post(_client(app, username), f"/publicity/{shown.id}/objections",
-                     {"body": OBJECTION}).status_code == 403
+        assert post_token(signed_in(app, username), f"/publicity/{shown.id}/objections",
+                          {"body": OBJECTION}).status_code == 403
     assert app.test_client().post(f"/publicity/{shown.id}/objections").status_code in (302, 400)
     assert _objections(session) == 0
 
@@ -167,16 +128,16 @@ def test_an_objection_by_a_non_bidder_is_refused(app, session, clock, world, sho
 def test_answering_is_for_the_tenders_managers_and_unknown_ids_are_404(app, session, clock, world, shown):
     objection = award_objections.raise_objection(session, clock, world.bidders[0], shown.id, OBJECTION)
     session.commit()
-    other = _client(app, "agent2")
-    _refused(other.get(f"/publicity/awards/{shown.award_id}/objections"), 403, "只有本项目的招标代理或招标人")
-    _refused(_post(other, f"/publicity/objections/{objection.id}/answer", {"answer": "答复。"}), 403,
-             "只有本项目的招标代理或招标人")
-    agent = _client(app, "agent")
+    other = signed_in(app, "agent2")
+    assert_refused(other.get(f"/publicity/awards/{shown.award_id}/objections"), 403, "只有本项目的招标代理或招标人")
+    assert_refused(post_token(other, f"/publicity/objections/{objection.id}/answer", {"answer": "答复。"}), 403,
+                   "只有本项目的招标代理或招标人")
+    agent = signed_in(app, "agent")
     assert agent.get(f"/publicity/awards/{NO_SUCH}/objections").status_code == 404
-    assert _post(agent, f"/publicity/objections/{NO_SUCH}/answer", {"answer": "答复。"}).status_code == 404
-    assert _post(agent, f"/publicity/{NO_SUCH}/objections", {"body": OBJECTION}).status_code == 403  # not a bidder
-    assert _post(_client(app, "bidder1"), f"/publicity/{NO_SUCH}/objections",
-                 {"body": OBJECTION}).status_code == 404
-    assert _post(agent, f"/publicity/objections/{objection.id}/answer", {"answer": "已核查。"}).status_code == 302
+    assert post_token(agent, f"/publicity/objections/{NO_SUCH}/answer", {"answer": "答复。"}).status_code == 404
+    assert post_token(agent, f"/publicity/{NO_SUCH}/objections", {"body": OBJECTION}).status_code == 403  # not a bidder
+    assert post_token(signed_in(app, "bidder1"), f"/publicity/{NO_SUCH}/objections",
+                      {"body": OBJECTION}).status_code == 404
+    assert post_token(agent, f"/publicity/objections/{objection.id}/answer", {"answer": "已核查。"}).status_code == 302
     session.expire_all()
     assert session.get(AwardObjection, objection.id).answered_by == world.agent.user_id
