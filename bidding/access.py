@@ -17,11 +17,19 @@ def require_role(actor: Actor, *roles: Role) -> None:
         raise NotPermitted(N_("您没有执行此操作的权限。"))
 
 
+def is_agent(actor: Actor, tender: Tender) -> bool:
+    """The tender's agent (招标代理)."""
+    return actor.has(Role.AGENT) and actor.org_id == tender.agent_org_id
+
+
+def is_tenderee(actor: Actor, tender: Tender) -> bool:
+    """The tender's tenderee (招标人)."""
+    return actor.has(Role.TENDEREE) and actor.org_id == tender.tenderee_org_id
+
+
 def manages(actor: Actor, tender: Tender) -> bool:
     """The tender's agent or its tenderee (acting within the mandate, 法第12条)."""
-    return (actor.has(Role.AGENT) and actor.org_id == tender.agent_org_id) or (
-        actor.has(Role.TENDEREE) and actor.org_id == tender.tenderee_org_id
-    )
+    return is_agent(actor, tender) or is_tenderee(actor, tender)
 
 
 def require_manager(actor: Actor, tender: Tender) -> None:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from typing import Any
 
-from bidding.price_rules import HUNDRED, EvaluatedPrice, half_up
+from bidding.price_rules import HUNDRED, EvaluatedPrice, half_up, precise_mean
 
 MIN_SCORERS_TO_DROP = 7
 MIN_CANDIDATES, MAX_CANDIDATES = 1, 3
@@ -86,12 +86,6 @@ class CommitteeResult:
         }
 
 
-def _mean(values: Sequence[Decimal]) -> Decimal:
-    with localcontext() as ctx:
-        ctx.prec = 40
-        return sum(values, Decimal(0)) / len(values)
-
-
 def _seat_order(key: Hashable) -> tuple[int, int | str]:
     """Keys in seat order: numeric ids by value (so "10" follows "9"), anything else by text."""
     text = str(key)
@@ -115,7 +109,7 @@ def final_score(totals: Mapping[Hashable, Decimal], drop_extremes: bool) -> tupl
     if drop_extremes and len(order) >= 3:
         dropped = (order[-1], order[0])
     used = [totals[k] for k in order if k not in dropped]
-    return half_up(_mean(used)), dropped
+    return half_up(precise_mean(used)), dropped
 
 
 def deviation_pct(total: Decimal, mean: Decimal) -> Decimal:
@@ -131,7 +125,7 @@ def deviations(totals: Mapping[Hashable, Decimal], bidder: Hashable, threshold_p
     """The plain mean of the totals and the scorers beyond the threshold (偏离度 to explain)."""
     if not totals:
         return Decimal("0.00"), []
-    mean = _mean(list(totals.values()))
+    mean = precise_mean(list(totals.values()))
     found = []
     for scorer, total in totals.items():
         pct = deviation_pct(total, mean)

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from bidding import award_methods as methods
 from bidding import award_record, award_rules, award_state
-from bidding.access import manages
+from bidding.access import is_tenderee, manages
 from bidding.award_models import Award, AwardBallot, AwardMember, ReportReturn
 from bidding.evaluation_models import Evaluation, EvaluationBidder, EvaluationMember
 from bidding.models import Tender
@@ -37,20 +37,12 @@ from core.actor import Actor, Role
 from core.clock import Clock
 from core.errors import N_, Conflict, InvalidInput, NotPermitted, RuleViolation, phrase
 from core.files import FileStore
-from expert_pool.draw import canonical_json, sha256_hex
+from expert_pool.draw import SEED_BYTES, canonical_json, sha256_hex
 from signing import ledger, records, seal, signed_records
 from signing.signed_records import SignedRecord
 
 RECORD_KIND = award_record.KIND
-SEED_BYTES = 32
 MAX_TEXT = 2000
-# 条例第55条: why a ranked candidate may be passed over
-DROPOUT_GROUNDS = {
-    "gave_up": N_("放弃中标"),
-    "force_majeure": N_("因不可抗力不能履行合同"),
-    "no_performance_bond": N_("不按照招标文件要求提交履约保证金"),
-    "violation": N_("被查实存在影响中标结果的违法行为"),
-}
 RULE_55 = N_("条例第55条")
 RULE_40 = N_("法第40条")
 OPEN_STATUSES = ("accepted", "candidates_publicity", "deciding")
@@ -79,10 +71,6 @@ def _candidate(award: Award, bidder_id: int | str) -> dict[str, Any]:
             return c
     raise RuleViolation(N_("只能在评标委员会推荐的中标候选人中确定中标人（%(rule)s）。"), field="bidder_id",
                         rule=RULE_40)
-
-
-def is_tenderee(actor: Actor, tender: Tender) -> bool:
-    return actor.has(Role.TENDEREE) and actor.org_id is not None and actor.org_id == tender.tenderee_org_id
 
 
 def _require_tenderee(actor: Actor, tender: Tender) -> None:
@@ -253,7 +241,7 @@ def _check_ranked_choice(award: Award, winner: dict[str, Any], reason: str,
     notes = {}
     for bidder_id, (ground, facts) in dropouts.items():
         _candidate(award, bidder_id)
-        if ground not in DROPOUT_GROUNDS:
+        if ground not in award_rules.DROPOUT_GROUNDS:
             raise InvalidInput(N_("放弃或不能中标的情形无效。"), field="dropouts")
         notes[str(bidder_id)] = {"ground": ground, "facts": _text(facts, "dropouts", N_("请写明相关事实。"))}
     if tender.is_compulsory and tender.is_state_funded:
@@ -272,8 +260,9 @@ def decide_ranked(session: Session, clock: Clock, actor: Actor, award_id: int, w
     """The tenderee fixes the winner from the ranked candidates and signs the 定标结果 record → ``decided``.
 
     A state-funded compulsory tender takes the first-ranked candidate; a later one only when every candidate ranked
-    above it dropped out (``dropouts``: bidder id → (ground of :data:`DROPOUT_GROUNDS`, facts), 条例第55条). Others
-    may take any candidate, with a written reason when it is not the first. Never a non-candidate (法第40条)."""
+    above it dropped out (``dropouts``: bidder id → (ground of :data:`bidding.award_rules.DROPOUT_GROUNDS`, facts),
+    条例第55条). Others may take any candidate, with a written reason when it is not the first. Never a non-candidate
+    (法第40条)."""
     award = _open(session, award_id, "deciding")
     _require_tenderee(actor, award.tender)
     if award.mode != "ranked":
@@ -285,16 +274,11 @@ def decide_ranked(session: Session, clock: Clock, actor: Actor, award_id: int, w
     award.winner_bidder_id, award.winner_org_id = winner["bidder_id"], winner["org_id"]
     award.decision, award.reason = canonical_json(decision), (reason or "").strip()
     session.flush()
-    record_id = signed_records.new_record_id()
-    record = award_record.build_record(award_record.record_data(session, award), record_id)
-    pdf = seal.sign_as_person(session, clock, signing.settings, actor.user_id, signing.pin, records.render(record),
-                              field_name="tenderee", reason=f"招标人确定中标人 {award.tender.code}")
-    signed = signed_records.register(session, clock, actor, signing.store, record_id=record_id, kind=RECORD_KIND,
-                                     title=record.title, content_sha256=records.content_digest(record), pdf=pdf,
-                                     tender_id=award.tender_id, subject_id=award.id)
+    signed = _sign_new_record(session, clock, actor, award, signing, field_name="tenderee",
+                              reason=f"招标人确定中标人 {award.tender.code}")
     award_state.move(session, clock, actor, award, "deciding", "decided", "award.decide",
                      {"winner_bidder_id": winner["bidder_id"], "winner_org_id": winner["org_id"],
-                      "decided_at": clock.now(), "record_id": record_id}, note={"decision": decision})
+                      "decided_at": clock.now(), "record_id": signed.id}, note={"decision": decision})
     award_state.sync_tender(session, clock, award.tender)
     return signed
 
@@ -608,9 +592,28 @@ def _reason(award: Award, member: AwardMember) -> str:
     return f"定标报告 {award.tender.code} 第{award.section.number}标段：{role}签署"
 
 
-def _current_record(session: Session, award: Award) -> SignedRecord:
-    return session.scalars(select(SignedRecord).where(SignedRecord.id == award.record_id).with_for_update()
-                           .execution_options(populate_existing=True)).one()
+def _sign_new_record(session: Session, clock: Clock, actor: Actor, award: Award, signing: Signing, *,
+                     field_name: str, reason: str) -> SignedRecord:
+    """Render the award's record as it stands, sign it as ``actor`` and register it."""
+    record_id = signed_records.new_record_id()
+    record = award_record.build_record(award_record.record_data(session, award), record_id)
+    pdf = seal.sign_as_person(session, clock, signing.settings, actor.user_id, signing.pin, records.render(record),
+                              field_name=field_name, reason=reason)
+    return signed_records.register(session, clock, actor, signing.store, record_id=record_id, kind=RECORD_KIND,
+                                   title=record.title, content_sha256=records.content_digest(record), pdf=pdf,
+                                   tender_id=award.tender_id, subject_id=award.id)
+
+
+def _countersign(session: Session, clock: Clock, actor: Actor, award: Award, signing: Signing, *,
+                 field_name: str, reason: str) -> SignedRecord:
+    """Add ``actor``'s signature to the award's current record (locked) as an incremental update."""
+    current = session.scalars(select(SignedRecord).where(SignedRecord.id == award.record_id).with_for_update()
+                              .execution_options(populate_existing=True)).one()
+    with signing.store.open(current.pdf_sha256) as handle:
+        pdf = handle.read()
+    pdf = seal.sign_as_person(session, clock, signing.settings, actor.user_id, signing.pin, pdf,
+                              field_name=field_name, reason=reason)
+    return signed_records.add_version(session, clock, actor, signing.store, current, pdf)
 
 
 def sign_award_record(session: Session, clock: Clock, actor: Actor, award_id: int, signing: Signing) -> SignedRecord:
@@ -623,25 +626,14 @@ def sign_award_record(session: Session, clock: Clock, actor: Actor, award_id: in
     if award.record_id is None:
         if not member.chair:
             raise Conflict(N_("定标报告由组长先签署。"))
-        record_id = signed_records.new_record_id()
-        record = award_record.build_record(award_record.record_data(session, award), record_id)
-        pdf = seal.sign_as_person(session, clock, signing.settings, actor.user_id, signing.pin,
-                                  records.render(record), field_name=f"member{member.id}",
+        signed = _sign_new_record(session, clock, actor, award, signing, field_name=f"member{member.id}",
                                   reason=_reason(award, member))
-        signed = signed_records.register(session, clock, actor, signing.store, record_id=record_id,
-                                         kind=RECORD_KIND, title=record.title,
-                                         content_sha256=records.content_digest(record), pdf=pdf,
-                                         tender_id=award.tender_id, subject_id=award.id)
-        award.record_id = record_id
+        award.record_id = signed.id
     else:
         if member.signed_at is not None:
             raise Conflict(N_("您已签署定标报告。"))
-        current = _current_record(session, award)
-        with signing.store.open(current.pdf_sha256) as handle:
-            pdf = handle.read()
-        pdf = seal.sign_as_person(session, clock, signing.settings, actor.user_id, signing.pin, pdf,
-                                  field_name=f"member{member.id}", reason=_reason(award, member))
-        signed = signed_records.add_version(session, clock, actor, signing.store, current, pdf)
+        signed = _countersign(session, clock, actor, award, signing, field_name=f"member{member.id}",
+                              reason=_reason(award, member))
     member.signed_at = clock.now()
     session.flush()
     _log(session, clock, actor, award, "award.sign", {"member_id": member.id, "record_id": award.record_id,
@@ -659,12 +651,8 @@ def seal_award_record(session: Session, clock: Clock, actor: Actor, award_id: in
         raise NotPermitted(N_("定标委员会成员不能为本单位盖章确认定标报告。"))
     if award.record_id is None or any(m.signed_at is None for m in seated(award)):
         raise Conflict(N_("定标委员会全体成员签署定标报告后，招标人方可盖章确认。"))
-    current = _current_record(session, award)
-    with signing.store.open(current.pdf_sha256) as handle:
-        pdf = handle.read()
-    pdf = seal.sign_as_person(session, clock, signing.settings, actor.user_id, signing.pin, pdf,
-                              field_name="tenderee", reason=f"招标人盖章确认定标报告 {award.tender.code}")
-    signed = signed_records.add_version(session, clock, actor, signing.store, current, pdf)
+    signed = _countersign(session, clock, actor, award, signing, field_name="tenderee",
+                          reason=f"招标人盖章确认定标报告 {award.tender.code}")
     now = clock.now()
     award_state.move(session, clock, actor, award, "deciding", "decided", "award.decide",
                      {"decided_at": now, "seed_revealed_at": now},

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from core.errors import N_, Conflict, InvalidInput
+from expert_pool.draw import sha256_hex
 
 MAJORITIES = ("simple", "absolute")
 FINAL_TIE_RULES = ("lottery", "chair")
@@ -128,15 +129,11 @@ class LotteryDraw:
                 "order": list(self.order), "winner": self.winner}
 
 
-def commitment(seed: bytes) -> str:
-    return hashlib.sha256(seed).hexdigest()
-
-
 def lottery(seed: bytes, candidates: Sequence[str]) -> LotteryDraw:
     """The winner is the candidate with the smallest HMAC; anyone with the revealed seed gets the same order."""
     keys = {c: lottery_key(seed, c) for c in _check_candidates(candidates)}
     order = tuple(sorted(keys, key=lambda c: (keys[c], c)))
-    return LotteryDraw(seed.hex(), commitment(seed), keys, order, order[0])
+    return LotteryDraw(seed.hex(), sha256_hex(seed), keys, order, order[0])
 
 
 # --- 价格竞争法 --------------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bidding import award_rules, award_state, complaints, publicity
 from bidding.access import manages
+from bidding.award import is_tenderee
 from bidding.award_models import Award, AwardNotice
 from bidding.bond_release import contract_due  # noqa: F401  (re-exported: the notice's consequence)
 from bidding.models import Bid
@@ -90,7 +91,7 @@ def issue_notices(session: Session, clock: Clock, actor: Actor, award_id: int, s
     whose bid was decrypted in the section; the award becomes 'notified'."""
     award = award_state.get_award(session, award_id)
     tender = award.tender
-    if not (actor.has(Role.TENDEREE) and actor.org_id == tender.tenderee_org_id):
+    if not is_tenderee(actor, tender):
         raise NotPermitted(N_("只有本项目的招标人可以发出中标通知书。"))
     expected = _ready(session, clock, award)
     if award.winner_org_id is None:

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bidding import award_rules, award_state, publicity
-from bidding.access import manages
+from bidding.access import manages, require_role
 from bidding.award_models import AwardObjection
 from bidding.models import Bid
 from core.actor import Actor, Role
@@ -112,8 +112,7 @@ def my_objections(session: Session, actor: Actor, tender_id: int) -> list[AwardO
 
 def overdue_objections(session: Session, clock: Clock, actor: Actor) -> list[AwardObjection]:
     """For the supervisor: objections not answered within 3 days (条例第54条)."""
-    if not actor.has(Role.SUPERVISOR):
-        raise NotPermitted(N_("您没有执行此操作的权限。"))
+    require_role(actor, Role.SUPERVISOR)
     return list(session.scalars(select(AwardObjection).where(AwardObjection.answer.is_(None),
                                                              AwardObjection.answer_due < clock.now())
                                 .order_by(AwardObjection.answer_due)))

@@ -31,13 +31,11 @@ from core.actor import Actor, Role
 from core.clock import Clock
 from core.errors import N_, Conflict, InvalidInput, Msg, NotFound, NotPermitted, RuleViolation, phrase
 from core.identity import User, UserRole
-from expert_pool.draw import canonical_json, sha256_hex
+from expert_pool.draw import SEED_BYTES, canonical_json, sha256_hex
 from signing import ledger
 
 SNAPSHOT_FORMAT = "sealbid-award-draw/1"
-SEED_BYTES = 32
 BACKUPS = 2
-CATEGORIES = {"leadership": N_("领导班子成员"), "management": N_("中层管理人员"), "technical": N_("技术人员")}
 
 
 # --- the pool ---------------------------------------------------------------------------------------------------------
@@ -53,7 +51,7 @@ def add_pool_member(session: Session, clock: Clock, actor: Actor, user_id: int, 
                     position: str = "", principal: bool = False) -> AwardPoolMember:
     """The tenderee adds one of its own active tenderee users (they sign the award record with their own PIN)."""
     org_id = _tenderee_org(actor)
-    if category not in CATEGORIES:
+    if category not in award_rules.POOL_CATEGORIES:
         raise InvalidInput(N_("定标委员的类别无效。"), field="category")
     user = session.get(User, user_id)
     if user is None or not user.active or user.organisation_id != org_id or Role.TENDEREE not in user.roles:

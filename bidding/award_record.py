@@ -22,14 +22,9 @@ from signing import records
 
 KIND = "award_record"
 MODE_TEXT = {"ranked": "排序推荐（第一名中标）", "separated": "评定分离（定标委员会定标）"}
-METHOD_TEXT = {"vote": "票决法", "lottery": "抽签法", "deliberation": "集体议事法", "price": "价格竞争法",
-               "vote_lottery": "票决抽签法"}
-CATEGORY_TEXT = {"leadership": "领导班子成员", "management": "中层管理人员", "technical": "技术人员"}
 STATUS_TEXT = {"seated": "成员", "backup": "备选", "recused": "已回避"}
 OUTCOME_TEXT = {"winner": "产生中标人", "revote": "得票相同或未过半数，重新投票", "lottery": "仍未产生，抽签决定",
                 "chair": "仍未产生，组长决定"}
-DROPOUT_TEXT = {"gave_up": "放弃中标", "force_majeure": "因不可抗力不能履行合同",
-                "no_performance_bond": "不按照招标文件要求提交履约保证金", "violation": "被查实存在影响中标结果的违法行为"}
 
 
 @dataclass(frozen=True)
@@ -83,8 +78,8 @@ def record_data(session: Session, award: Award) -> RecordData:
             declaration = f"存在利害关系，回避：{m.conflict_note}"
         else:
             declaration = "无利害关系"
-        members.append(MemberLine(m.id, m.name, CATEGORY_TEXT.get(pool[m.pool_member_id].category, ""), m.position,
-                                  m.status, m.chair, declaration, m.opinion,
+        category = award_rules.POOL_CATEGORIES.get(pool[m.pool_member_id].category, "")
+        members.append(MemberLine(m.id, m.name, category, m.position, m.status, m.chair, declaration, m.opinion,
                                   names.get(str(m.opinion_bidder_id), "—")))
     member_names = {m.id: m.name for m in award.members}
     ballots = [(b.round, member_names.get(b.member_id, str(b.member_id)), names.get(str(b.bidder_id), "—"), b.at)
@@ -118,7 +113,8 @@ def _ranked_blocks(data: RecordData, names: dict[str, str]) -> list[records.Bloc
     blocks: list[records.Block] = [records.Heading("四、定标结果")]
     if dropouts:
         blocks.append(records.Table(["候选人", "情形", "事实"], [
-            [names.get(k, k), DROPOUT_TEXT.get(v["ground"], v["ground"]), v["facts"]] for k, v in dropouts.items()]))
+            [names.get(k, k), award_rules.DROPOUT_GROUNDS.get(v["ground"], v["ground"]), v["facts"]]
+            for k, v in dropouts.items()]))
     blocks.append(records.Paragraph(
         "招标人根据评标委员会提出的书面评标报告和推荐的中标候选人确定中标人（法第40条）；依法必须招标的国有资金项目，"
         "招标人应当确定排名第一的中标候选人为中标人，排名第一的中标候选人放弃中标、因不可抗力不能履行合同、不按照招标文件"
@@ -150,7 +146,7 @@ def _separated_blocks(data: RecordData, names: dict[str, str]) -> list[records.B
     if data.draw:
         blocks.append(records.Facts(data.draw))
     decision = data.decision
-    blocks.append(records.Heading(f"五、定标过程（{METHOD_TEXT.get(data.method, data.method)}）"))
+    blocks.append(records.Heading(f"五、定标过程（{award_rules.METHOD_LABELS.get(data.method, data.method)}）"))
     if data.ballots:
         blocks.append(records.Table(["轮次", "委员", "投票给", "投票时间"],
                                     [[str(r), m, c, records.when(at)] for r, m, c, at in data.ballots]))
@@ -195,7 +191,7 @@ def build_record(data: RecordData, record_id: str) -> records.Record:
         records.Facts([("项目编号", data.tender_code), ("项目名称", data.tender_title), ("标段", data.section_label),
                        ("招标人", data.tenderee), ("招标代理机构", data.agent),
                        ("定标方式", MODE_TEXT.get(data.mode, data.mode)),
-                       ("定标方法", METHOD_TEXT.get(data.method, "—") if separated else "—"),
+                       ("定标方法", award_rules.METHOD_LABELS.get(data.method, "—") if separated else "—"),
                        ("适用规则", data.rule_set), ("定标次序", f"第 {data.attempt} 次"),
                        ("收到评标报告时间", records.when(data.received_at)),
                        ("评标报告审查通过时间", records.when(data.accepted_at))]),

@@ -42,6 +42,15 @@ METHOD_LABELS = {
     "vote_lottery": N_("票决抽签法"),
 }
 TIE_RULES = {"revote": N_("重新投票"), "lottery": N_("抽签"), "chair": N_("组长决定")}
+# 条例第55条: why a ranked candidate may be passed over
+DROPOUT_GROUNDS = {
+    "gave_up": N_("放弃中标"),
+    "force_majeure": N_("因不可抗力不能履行合同"),
+    "no_performance_bond": N_("不按照招标文件要求提交履约保证金"),
+    "violation": N_("被查实存在影响中标结果的违法行为"),
+}
+# who sits in the tenderee's award-member pool (定标委员库)
+POOL_CATEGORIES = {"leadership": N_("领导班子成员"), "management": N_("中层管理人员"), "technical": N_("技术人员")}
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,6 @@ from core.actor import Actor, Role
 from core.clock import Clock
 from core.errors import N_, Conflict, InvalidInput, NotFound, NotPermitted, RuleViolation, Unavailable
 from signing import ledger
-from signing.ledger import LedgerEntry
 
 # Bonds the contract (or the section's failure) puts on the release schedule.
 HELD = ("paid", "verified", "committed")
@@ -166,11 +165,6 @@ def contracts_due(session: Session, clock: Clock, actor: Actor | None = None) ->
     return out
 
 
-def _noted(session: Session, action: str, award_id: int) -> bool:
-    return session.scalars(select(LedgerEntry.seq).where(LedgerEntry.action == action, LedgerEntry.subject_type == "award",
-                                                         LedgerEntry.subject_id == award_id)).first() is not None
-
-
 def remind_contracts(session: Session, clock: Clock) -> tuple[list[int], list[int]]:
     """The scheduler's watch over contracts: remind once 5 days before the due date, mark overdue once after it.
     Returns the award ids (reminded, overdue) of this pass."""
@@ -179,11 +173,11 @@ def remind_contracts(session: Session, clock: Clock) -> tuple[list[int], list[in
     ahead = timedelta(days=award_rules.CONTRACT_REMINDER_DAYS)
     for award in _waiting(session):
         due = contract_due(award)
-        if now >= due - ahead and not _noted(session, "award.contract_reminder", award.id):
+        if now >= due - ahead and not ledger.recorded(session, "award.contract_reminder", "award", award.id):
             ledger.append(session, clock, Actor.system(), "award.contract_reminder", "award", award.id,
                           tender_id=award.tender_id, after={"due": due, "winner_org_id": award.winner_org_id})
             reminded.append(award.id)
-        if now > due and not _noted(session, "award.contract_overdue", award.id):
+        if now > due and not ledger.recorded(session, "award.contract_overdue", "award", award.id):
             ledger.append(session, clock, Actor.system(), "award.contract_overdue", "award", award.id,
                           tender_id=award.tender_id, after={"due": due, "rule": "法第46条"})
             overdue.append(award.id)

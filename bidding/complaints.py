@@ -38,7 +38,6 @@ from core.actor import Actor, Role
 from core.clock import Clock, shanghai_text
 from core.errors import N_, Conflict, DeadlinePassed, InvalidInput, NotFound, NotPermitted, RuleViolation, phrase
 from signing import ledger, records, seal, signed_records
-from signing.ledger import LedgerEntry
 
 KIND = "complaint_decision"
 MAX_SUBJECT = 200
@@ -371,12 +370,6 @@ def overdue_complaints(session: Session, clock: Clock, actor: Actor) -> list[Com
             or (c.status == "accepted" and c.decide_due is not None and c.decide_due < now)]
 
 
-def _noted(session: Session, action: str, subject_type: str, subject_id: int) -> bool:
-    return session.scalars(select(LedgerEntry.seq).where(LedgerEntry.action == action,
-                                                         LedgerEntry.subject_type == subject_type,
-                                                         LedgerEntry.subject_id == subject_id)).first() is not None
-
-
 def mark_overdue(session: Session, clock: Clock) -> list[tuple[str, int]]:
     """The scheduler's pass: put each missed period on the ledger once (a complaint not accepted or decided in time,
     an objection not answered in time); returns (action, id) of what this pass marked."""
@@ -390,14 +383,14 @@ def mark_overdue(session: Session, clock: Clock) -> list[tuple[str, int]]:
             action, due = "complaint.decide_overdue", row.decide_due
         else:
             continue
-        if not _noted(session, action, "complaint", row.id):
+        if not ledger.recorded(session, action, "complaint", row.id):
             ledger.append(session, clock, system, action, "complaint", row.id, tender_id=row.tender_id,
                           after={"due": due, "rule": "条例第61条"})
             marked.append((action, row.id))
     late = session.scalars(select(AwardObjection).where(AwardObjection.answer.is_(None),
                                                         AwardObjection.answer_due < now)).all()
     for objection in late:
-        if not _noted(session, "award_objection.answer_overdue", "award_objection", objection.id):
+        if not ledger.recorded(session, "award_objection.answer_overdue", "award_objection", objection.id):
             award = session.get(Award, objection.award_id)
             ledger.append(session, clock, system, "award_objection.answer_overdue", "award_objection", objection.id,
                           tender_id=award.tender_id, after={"due": objection.answer_due, "rule": "条例第54条"})

@@ -47,8 +47,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bidding import aggregation, award, award_rules, award_state, price_rules
-from bidding.access import manages
+from bidding import aggregation, award, award_rules, award_state, opening_record, price_rules
+from bidding.access import is_agent, is_tenderee, manages
 from bidding.bonds import bond_states
 from bidding.evaluation_models import (
     Clarification,
@@ -73,7 +73,6 @@ from expert_pool.models import ExpertDraw
 from signing import ledger, signed_records
 
 CONFIG_FORMAT = "sealbid-evaluation/1"
-OPENING_RECORD_KIND = "opening_record"
 PRESENT_SECONDS = 120
 MAX_REVIEW_ITEMS = 50
 MAX_SCORE_ITEMS = 60
@@ -261,14 +260,6 @@ def _price_of(bid_form: str | None) -> Decimal | None:
     return price.quantize(price_rules.CENT) if price.is_finite() and price > 0 else None
 
 
-def _is_agent(actor: Actor, tender: Tender) -> bool:
-    return actor.has(Role.AGENT) and actor.org_id == tender.agent_org_id
-
-
-def _is_tenderee(actor: Actor, tender: Tender) -> bool:
-    return actor.has(Role.TENDEREE) and actor.org_id == tender.tenderee_org_id
-
-
 def complete_draw(session: Session, section_id: int) -> ExpertDraw:
     """The section's latest draw, which must have every seat confirmed."""
     draws = expert_draw.draws_for_section(session, section_id)
@@ -283,7 +274,7 @@ def set_up(session: Session, clock: Clock, actor: Actor, tender_id: int, section
     tender = session.get(Tender, tender_id)
     if tender is None:
         raise NotFound(N_("招标项目不存在。"))
-    if not _is_agent(actor, tender):
+    if not is_agent(actor, tender):
         raise NotPermitted(N_("只有本项目的招标代理可以组织评标。"))
     if tender.status not in ("opened", "evaluating"):
         raise Conflict(N_("开标结束后才能组织评标。"))
@@ -294,7 +285,7 @@ def set_up(session: Session, clock: Clock, actor: Actor, tender_id: int, section
         raise Conflict(N_("该标段已流标或未开标，不能评标。"))
     if evaluation_for_section(session, section.id) is not None:
         raise Conflict(N_("该标段的评标已经组织。"))
-    record = signed_records.for_tender(session, tender.id, OPENING_RECORD_KIND)
+    record = signed_records.for_tender(session, tender.id, opening_record.KIND)
     if not record or record[-1].signatures < 2:
         raise Conflict(N_("开标记录须由招标代理和监督人员签署后才能开始评标（评标报告须附开标记录）。"))
     draw = complete_draw(session, section.id)
@@ -490,7 +481,7 @@ def name_representatives(session: Session, clock: Clock, actor: Actor, evaluatio
     """The tenderee names its representatives on the committee (法第37条: at most a third), filling every free seat."""
     evaluation = get_evaluation(session, evaluation_id)
     tender = evaluation.tender
-    if not _is_tenderee(actor, tender):
+    if not is_tenderee(actor, tender):
         raise NotPermitted(N_("只有本项目的招标人可以指派招标人代表。"))
     require_stage(evaluation, ("representatives", "sign_in"), N_("指派招标人代表"))
     seated = [m for m in active_members(evaluation) if m.kind == "representative"]
@@ -689,7 +680,8 @@ def declare(session: Session, clock: Clock, actor: Actor, evaluation_id: int, co
 # --- the chair ---------------------------------------------------------------------------------------------------------
 
 
-def _committee_ready(evaluation: Evaluation) -> bool:
+def committee_ready(evaluation: Evaluation) -> bool:
+    """Every seat filled, and every member signed in and declared no conflict: the chair may be elected."""
     members = active_members(evaluation)
     return (len(members) == committee_size(evaluation)
             and all(m.signed_in_at is not None and m.declaration == "none" for m in members))
@@ -706,7 +698,7 @@ def vote_chair(session: Session, clock: Clock, actor: Actor, evaluation_id: int,
     _sync_members(session, clock, evaluation)
     voter = _present_member(evaluation, actor)
     require_stage(evaluation, ("sign_in",), N_("推选组长"))
-    if not _committee_ready(evaluation):
+    if not committee_ready(evaluation):
         raise Conflict(N_("评标委员会成员尚未全部签到并签署回避声明，不能推选组长。"))
     members = active_members(evaluation)
     candidate = next((m for m in members if m.id == candidate_member_id), None)
@@ -1117,7 +1109,7 @@ def compute_result(session: Session, evaluation: Evaluation) -> tuple[dict[str, 
     rule = price_rule(evaluation)
     if isinstance(rule, price_rules.LowestEvaluatedPrice):
         adjustments: dict[str, list[Decimal]] = {}
-        for row in session.scalars(select(PriceAdjustment).where(PriceAdjustment.evaluation_id == evaluation.id)):
+        for row in price_adjustments(session, evaluation):
             adjustments.setdefault(str(row.bidder_id), []).append(row.amount)
         prices = {str(b.id): b.price for b in valid if b.price is not None}
         ranked = rule.rank(prices, adjustments)
@@ -1181,6 +1173,12 @@ def adjust_price(session: Session, clock: Clock, actor: Actor, evaluation_id: in
     session.flush()
     log(session, clock, actor, evaluation, "adjust", {"bidder_id": bidder.id, "amount": value, "reason": row.reason})
     return row
+
+
+def price_adjustments(session: Session, evaluation: Evaluation) -> list[PriceAdjustment]:
+    """The chair's price adjustments, in the order entered."""
+    return list(session.scalars(select(PriceAdjustment).where(PriceAdjustment.evaluation_id == evaluation.id)
+                                .order_by(PriceAdjustment.id)))
 
 
 def finish_pricing(session: Session, clock: Clock, actor: Actor, evaluation_id: int) -> Evaluation:

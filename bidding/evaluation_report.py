@@ -30,9 +30,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bidding import evaluation as ev
+from bidding import opening_record
 from bidding.bids import BID_STATUS_LABELS
 from bidding.bonds import bond_states
-from bidding.evaluation_models import Clarification, Evaluation, PriceAdjustment
+from bidding.evaluation_models import Clarification, Evaluation
 from bidding.notices import Signing
 from bidding.opening import bids_at_opening
 from core.actor import Actor
@@ -121,7 +122,7 @@ def report_data(session: Session, evaluation: Evaluation) -> ReportData:
     """Read the report's content from the evaluation (the stage must have a frozen result)."""
     tender, section = evaluation.tender, evaluation.section
     draw = session.get(ExpertDraw, evaluation.draw_id)
-    opening = signed_records.for_tender(session, tender.id, ev.OPENING_RECORD_KIND)
+    opening = signed_records.for_tender(session, tender.id, opening_record.KIND)
     bonds = bond_states(session, tender)
     opening_rows = []
     for bid in bids_at_opening(session, tender):
@@ -139,8 +140,7 @@ def report_data(session: Session, evaluation: Evaluation) -> ReportData:
                                                .order_by(Clarification.asked_at, Clarification.id))]
     deviations = [[names[n.member_id], bidder_names[n.bidder_id], records.points(n.total), records.points(n.mean),
                    f"{n.deviation_pct:.2f}%", n.explanation or "（未说明）"] for n in ev.deviation_notes(session, evaluation)]
-    adjustments = [(a.bidder_id, a.amount, a.reason) for a in session.scalars(
-        select(PriceAdjustment).where(PriceAdjustment.evaluation_id == evaluation.id).order_by(PriceAdjustment.id))]
+    adjustments = [(a.bidder_id, a.amount, a.reason) for a in ev.price_adjustments(session, evaluation)]
     active = {m.id for m in ev.active_members(evaluation)}
     scores = {(s.member_id, s.bidder_id, s.criterion_id): s.points for s in ev.scores_of(session, evaluation)
               if s.member_id in active}

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bidding import evaluation as ev
-from bidding.access import manages
+from bidding.access import is_agent, is_tenderee, manages
 from bidding.evaluation_models import RATING_ASPECTS, ExpertRating
 from core.actor import Actor, Role
 from core.clock import Clock
@@ -45,9 +45,9 @@ def rater_role(actor: Actor, evaluation) -> str:
     tender = evaluation.tender
     if actor.has(Role.SUPERVISOR):
         return "supervisor"
-    if actor.has(Role.AGENT) and actor.org_id == tender.agent_org_id:
+    if is_agent(actor, tender):
         return "agent"
-    if actor.has(Role.TENDEREE) and actor.org_id == tender.tenderee_org_id:
+    if is_tenderee(actor, tender):
         return "tenderee"
     raise NotPermitted(N_("只有本项目的招标代理、招标人和监督人员可以评价评标专家。"))
 

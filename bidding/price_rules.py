@@ -40,7 +40,8 @@ def half_up(value: Decimal, places: Decimal = CENT) -> Decimal:
     return value.quantize(places, rounding=ROUND_HALF_UP)
 
 
-def _mean(values: Sequence[Decimal]) -> Decimal:
+def precise_mean(values: Sequence[Decimal]) -> Decimal:
+    """The arithmetic mean at 40 digits, left unrounded for the caller to round half-up."""
     with localcontext() as ctx:
         ctx.prec = 40
         return sum(values, Decimal(0)) / len(values)
@@ -128,7 +129,7 @@ class MeanDeviationRule:
         if self.drop_extremes_from is not None and len(prices) >= self.drop_extremes_from:
             dropped = [order[0], order[-1]]
         used = [p for i, p in enumerate(prices) if i not in dropped]
-        mean = _mean(used)
+        mean = precise_mean(used)
         return half_up(mean), half_up(mean * (1 - self.k)), dropped
 
     @staticmethod
@@ -225,6 +226,6 @@ def below_mean(prices: Mapping[Key, Decimal], trigger_pct: Decimal) -> list[Key]
     The trigger is a local rule [L] and set per evaluation; with fewer than 2 prices there is nothing to compare."""
     if len(prices) < 2:
         return []
-    mean = _mean(list(prices.values()))
+    mean = precise_mean(list(prices.values()))
     limit = mean * (1 - trigger_pct / HUNDRED)
     return [k for k, p in prices.items() if p < limit]

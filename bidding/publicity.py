@@ -21,11 +21,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, selectinload
 
 from bidding import award_rules, award_state
-from bidding.access import manages
+from bidding.access import manages, require_role
 from bidding.award_models import Award, AwardObjection, Publicity
 from bidding.evaluation_models import Evaluation
 from bidding.models import Tender
@@ -41,8 +41,6 @@ KIND_TITLES = {"candidates": "中标候选人公示", "result": "中标结果公
 KIND_LABELS = {"candidates": N_("中标候选人公示"), "result": N_("中标结果公示")}
 MAX_PUBLICITY_DAYS = 30
 MODE_TEXT = {"ranked": "排序推荐", "separated": "不排序推荐（评定分离）"}
-METHOD_TEXT = {"vote": "票决法", "lottery": "抽签法", "deliberation": "集体议事法", "price": "价格竞争法",
-               "vote_lottery": "票决抽签法"}
 
 
 def candidates_of(award: Award) -> list[dict[str, Any]]:
@@ -162,7 +160,7 @@ def result_record(award: Award, record_id: str, starts_at: datetime, ends_at: da
     facts = [("中标人", winner), ("中标价（元）", records.money(winning_price(award))),
              ("定标时间", shanghai_text(award.decided_at) if award.decided_at else "—")]
     if award.mode == "separated":
-        facts.append(("定标方法", METHOD_TEXT.get(award.method, award.method)))
+        facts.append(("定标方法", award_rules.METHOD_LABELS.get(award.method, award.method)))
     blocks: list[records.Block] = [_head(award, "result", starts_at, ends_at), records.Heading("中标结果"),
                                    records.Facts(facts)]
     seated = [m.name for m in award.members if m.status == "seated"]
@@ -341,17 +339,18 @@ class LatePublicity:
 
 def late_publicities(session: Session, clock: Clock, actor: Actor) -> list[LatePublicity]:
     """For the supervisor: publicities started late, and accepted reports still unpublished past the limit."""
-    if not actor.has(Role.SUPERVISOR):
-        raise NotPermitted(N_("您没有执行此操作的权限。"))
+    require_role(actor, Role.SUPERVISOR)
     now = clock.now()
     out = []
     awards = session.scalars(select(Award).where(Award.status.in_(
         ("accepted", "candidates_publicity", "deciding", "decided", "result_publicity", "notified", "contracted")))
-        .order_by(Award.id)).all()
+        .options(selectinload(Award.returns)).order_by(Award.id)).all()
+    # when each award's first candidates' publicity started, in one query
+    first_start = dict(session.execute(select(Publicity.award_id, func.min(Publicity.starts_at))
+                                       .where(Publicity.kind == "candidates").group_by(Publicity.award_id)).all())
     for award in awards:
         due = publicity_due(award)
-        first = next(iter(publicities_of(session, award.id, "candidates")), None)
-        started = first.starts_at if first is not None else None
+        started = first_start.get(award.id)
         moment = started if started is not None else (now if award.status == "accepted" else None)
         if moment is None or moment <= due:
             continue

@@ -16,7 +16,7 @@ from cryptography import x509
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bidding import bonds, opening, participation, trail
+from bidding import bonds, complaints, opening, participation, trail
 from bidding.access import require_role
 from bidding.award_models import Award, AwardObjection, Complaint
 from bidding.award_state import awards_of_tender
@@ -99,8 +99,7 @@ def workspace(session: Session, actor: Actor, store: FileStore, tender: Tender, 
         award_objections=list(session.scalars(select(AwardObjection).join(Award, Award.id == AwardObjection.award_id)
                                               .where(Award.tender_id == tender.id)
                                               .order_by(AwardObjection.raised_at))),
-        complaints=list(session.scalars(select(Complaint).where(Complaint.tender_id == tender.id)
-                                        .order_by(Complaint.filed_at))),
+        complaints=complaints.complaints_of(session, actor, tender.id),
         bonds=bonds.tender_bonds(session, actor, tender),
         awards=awards_of_tender(session, tender.id),
     )

@@ -149,6 +149,13 @@ def entries(session: Session, tender_id: int | None = None) -> Iterator[LedgerEn
     yield from session.scalars(query.execution_options(yield_per=1000))
 
 
+def recorded(session: Session, action: str, subject_type: str, subject_id: int) -> bool:
+    """Whether ``action`` on the subject is already on the ledger: lets a scheduler pass note an event once."""
+    return session.scalars(select(LedgerEntry.seq).where(
+        LedgerEntry.action == action, LedgerEntry.subject_type == subject_type,
+        LedgerEntry.subject_id == subject_id)).first() is not None
+
+
 def verify(session: Session) -> ChainReport:
     """Walk the whole chain; name the first entry whose link or hash is wrong."""
     prev = GENESIS_HASH
