@@ -17,9 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from app.auth import current_actor, login_required
@@ -27,6 +26,7 @@ from app.filters import dt
 from app.i18n import translate
 from app.services import clock, db, signing_settings, store
 from app.web.forms import attempt, checkbox, optional_id, required_id, text
+from app.web.responses import attachment, flashed
 from bidding import award as awards
 from bidding import (
     award_methods,
@@ -65,7 +65,7 @@ ROUND_OUTCOMES = {"winner": N_("产生中标人"), "revote": N_("重新投票"),
 def _labels() -> dict[str, Any]:
     return {"status": award_state.STATUS_LABELS, "mode": award_rules.MODE_LABELS,
             "method": award_rules.METHOD_LABELS, "tie": award_rules.TIE_RULES, "step": STEP_LABELS,
-            "seat": SEAT_LABELS, "category": award_pool.CATEGORIES, "dropout": awards.DROPOUT_GROUNDS,
+            "seat": SEAT_LABELS, "dropout": award_rules.DROPOUT_GROUNDS,
             "majority": MAJORITY_LABELS, "outcome": ROUND_OUTCOMES, "publicity": publicity.KIND_LABELS,
             "notice": award_notice.KIND_LABELS}
 
@@ -89,13 +89,6 @@ def _signing() -> Signing:
     return Signing(signing_settings(), store(), request.form.get("pin", ""))
 
 
-def _download(data: bytes, ascii_name: str, name: str) -> Response:
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 # --- what the pages show (read-only) ------------------------------------------------------------------------------
 
 
@@ -109,7 +102,7 @@ def _phase(found: Award) -> awards.Phase | None:
         return None
 
 
-def _current_round(found: Award, step: awards.Phase | None) -> int | None:
+def _current_round(step: awards.Phase | None) -> int | None:
     if step is None or step.step != "vote":
         return None
     return int(step.evidence.get("current_round", 1))
@@ -130,7 +123,7 @@ class Progress:
 
 def _progress(actor: Actor, found: Award, step: awards.Phase | None) -> Progress:
     seated = awards.seated(found)
-    number = _current_round(found, step)
+    number = _current_round(step)
     return Progress(seated=len(seated), size=found.tender.award_committee_size,
                     declared=sum(1 for m in seated if m.declared_at is not None),
                     opinions=sum(1 for m in seated if m.opinion_at is not None),
@@ -201,11 +194,16 @@ def _manage_for(award_id: int):
     return _manage_page(award_state.get_award(db(), award_id).tender_id)
 
 
+def _to_section(award_id: int):
+    """The award's card on the managers' page."""
+    found = award_state.get_award(db(), award_id)
+    return redirect(url_for("award.manage", tender_id=found.tender_id, _anchor=f"section-{found.section.number}"))
+
+
 def _to_manage(award_id: int, message: str):
     def done(_result: Any):
         flash(message, "success")
-        found = award_state.get_award(db(), award_id)
-        return redirect(url_for("award.manage", tender_id=found.tender_id, _anchor=f"section-{found.section.number}"))
+        return _to_section(award_id)
 
     return done
 
@@ -272,8 +270,7 @@ def close_publicity(award_id: int):
             flash(gettext("公示期已结束，可以定标。"), "success")
         else:
             flash(gettext("公示期尚未结束、仍有未答复的异议或项目已暂停，暂不能定标。"), "info")
-        found = award_state.get_award(db(), award_id)
-        return redirect(url_for("award.manage", tender_id=found.tender_id, _anchor=f"section-{found.section.number}"))
+        return _to_section(award_id)
 
     return attempt(action, done, lambda: _manage_for(award_id))
 
@@ -330,10 +327,9 @@ def draw_lottery(award_id: int):
 
 
 def _after_lottery(award_id: int):
-    found = award_state.get_award(db(), award_id)
-    if awards.member_of(found, current_actor()) is not None:
+    if awards.member_of(award_state.get_award(db(), award_id), current_actor()) is not None:
         return redirect(url_for("award.room", award_id=award_id, _anchor="phase"))
-    return redirect(url_for("award.manage", tender_id=found.tender_id, _anchor=f"section-{found.section.number}"))
+    return _to_section(award_id)
 
 
 @bp.post("/<int:award_id>/price")
@@ -378,8 +374,7 @@ def notices(award_id: int):
     def done(rows):
         flash(gettext("已向中标人发出中标通知书，并向其他 %(n)s 名投标人发出中标结果通知书。合同应在 30 日内订立（法第46条）。",
                       n=len(rows) - 1), "success")
-        found = award_state.get_award(db(), award_id)
-        return redirect(url_for("award.manage", tender_id=found.tender_id, _anchor=f"section-{found.section.number}"))
+        return _to_section(award_id)
 
     return attempt(lambda: award_notice.issue_notices(db(), clock(), current_actor(), award_id, _signing()), done,
                    lambda: _manage_for(award_id))
@@ -391,7 +386,8 @@ def record_pdf(award_id: int):
     data = awards.award_record_pdf(db(), current_actor(), award_id, store())
     found = award_state.get_award(db(), award_id)
     title = gettext("定标报告") if found.mode == "separated" else gettext("定标结果")
-    return _download(data, f"award-record-{found.id}.pdf", f"{title}-{found.tender.code}-{found.section.number}.pdf")
+    return attachment(data, "application/pdf", f"award-record-{found.id}.pdf",
+                      f"{title}-{found.tender.code}-{found.section.number}.pdf")
 
 
 @bp.get("/<int:award_id>/verification")
@@ -417,7 +413,7 @@ def _pool_page():
     session = db()
     return _render("award/pool.html", members=award_pool.pool(session, actor),
                    users=award_pool.pool_candidates(session, actor),
-                   categories=award_pool.CATEGORIES, form=request.form if request.method == "POST" else {})
+                   categories=award_rules.POOL_CATEGORIES, form=request.form if request.method == "POST" else {})
 
 
 @bp.get("/pool")
@@ -499,16 +495,8 @@ def _room_page(award_id: int):
     voted = awards.has_voted(db(), actor, found, progress.round)
     return _render("award/room.html", award=found, me=me, seats=award_pool.committee(db(), actor, found.id),
                    candidates=publicity.candidates_of(found), names=_names(found), phase=step, progress=progress,
-                   voted=voted, todo=_todo(found, me, step, progress, voted), params=awards.params(found),
-                   lead=awards.chair(found), rule_label=award_rules.rule_set(found.rule_set).label)
-
-
-def _to_room(award_id: int, message: str, anchor: str | None = None):
-    def done(_result: Any):
-        flash(message, "success")
-        return redirect(url_for("award.room", award_id=award_id, _anchor=anchor))
-
-    return done
+                   todo=_todo(found, me, step, progress, voted), params=awards.params(found),
+                   rule_label=award_rules.rule_set(found.rule_set).label)
 
 
 @bp.get("/mine")
@@ -552,7 +540,8 @@ def vote(award_id: int):
         bidder = required_id("bidder_id", N_("请选择候选人。"))
         return awards.cast_vote(db(), clock(), current_actor(), award_id, bidder)
 
-    return attempt(action, _to_room(award_id, gettext("您的投票已记录。"), "phase"), lambda: _room_page(award_id))
+    return attempt(action, flashed(gettext("您的投票已记录。"), "award.room", award_id=award_id, _anchor="phase"),
+                   lambda: _room_page(award_id))
 
 
 @bp.post("/<int:award_id>/opinion")
@@ -562,7 +551,8 @@ def opinion(award_id: int):
         bidder = required_id("bidder_id", N_("请选择您倾向的候选人。"))
         return awards.record_opinion(db(), clock(), current_actor(), award_id, bidder, text("opinion"))
 
-    return attempt(action, _to_room(award_id, gettext("您的意见已记录。"), "phase"), lambda: _room_page(award_id))
+    return attempt(action, flashed(gettext("您的意见已记录。"), "award.room", award_id=award_id, _anchor="phase"),
+                   lambda: _room_page(award_id))
 
 
 @bp.post("/<int:award_id>/chair-decision")
@@ -572,8 +562,8 @@ def chair_decision(award_id: int):
         bidder = required_id("bidder_id", N_("请选择中标人。"))
         return awards.chair_decide(db(), clock(), current_actor(), award_id, bidder, text("statement"))
 
-    return attempt(action, _to_room(award_id, gettext("组长已作出决定。请生成并签署定标报告。"), "record"),
-                   lambda: _room_page(award_id))
+    return attempt(action, flashed(gettext("组长已作出决定。请生成并签署定标报告。"), "award.room", award_id=award_id,
+                                   _anchor="record"), lambda: _room_page(award_id))
 
 
 @bp.post("/<int:award_id>/sign")
@@ -592,8 +582,7 @@ def sign(award_id: int):
 
 def _answer_page(award_id: int):
     found = awards.award_to_answer(db(), current_actor(), award_id)
-    return _render("award/answer.html", award=found, returns=found.returns,
-                   form=request.form if request.method == "POST" else {})
+    return _render("award/answer.html", award=found, form=request.form if request.method == "POST" else {})
 
 
 @bp.get("/<int:award_id>/answer")

@@ -3,9 +3,7 @@ result notices addressed to it (opening one marks it received) and its complaint
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from flask import Blueprint, Response, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 
@@ -13,6 +11,7 @@ from app.auth import current_actor, login_required
 from app.services import clock, db, store
 from app.web.forms import attempt, text
 from app.web.public import render_tender
+from app.web.responses import attachment
 from bidding import award_notice, bids, complaints, participation
 from bidding.award_models import Award
 from bidding.models import DocumentObtained, Tender
@@ -52,11 +51,7 @@ def notice_pdf(notice_id: int):
     kind = "award-notice" if notice.kind == "award" else "result-notice"
     code = session.get(Tender, notice.tender_id).code
     name = f"{gettext(award_notice.KIND_LABELS[notice.kind])}-{code}-{notice.id}.pdf"
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (f"attachment; filename=\"{kind}-{notice.id}.pdf\"; "
-                                               f"filename*=UTF-8''{quote(name)}")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return attachment(data, "application/pdf", f"{kind}-{notice.id}.pdf", name)
 
 
 @bp.post("/tenders/<int:tender_id>/obtain")

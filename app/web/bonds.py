@@ -12,7 +12,6 @@ Views only parse, call one domain function and render; every rule and refusal is
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
@@ -21,7 +20,8 @@ from app.api.v1.bonds import statement_bytes
 from app.auth import current_actor, login_required
 from app.i18n import translate
 from app.services import clock, db, deposit_rate, issuer_adapter, signing_settings, store
-from app.web.forms import attempt, local_time, row_id, text
+from app.web.forms import attempt, local_time, required_id, row_id, text
+from app.web.responses import flashed
 from bidding import (
     award_state,
     bank_transfers,
@@ -249,11 +249,7 @@ def _agency_page(tender_id: int):
 
 
 def _to_agency_page(tender_id: int, message: str):
-    def done(_result: Any):
-        flash(message, "success")
-        return redirect(url_for("bonds.agency_page", tender_id=tender_id))
-
-    return done
+    return flashed(message, "bonds.agency_page", tender_id=tender_id)
 
 
 @bp.get("/agency/tenders/<int:tender_id>/bonds")
@@ -266,9 +262,7 @@ def agency_page(tender_id: int):
 @login_required(Role.AGENT, Role.TENDEREE)
 def record_contract(tender_id: int, section: int):
     def action():
-        winner = row_id(text("winner_org_id"))
-        if winner is None:
-            raise InvalidInput(N_("请选择中标人。"), field="winner_org_id")
+        winner = required_id("winner_org_id", N_("请选择中标人。"))
         return bond_release.record_contract(
             db(), clock(), current_actor(), tender_id, section, winner_org_id=winner,
             price=_money("price", N_("合同金额"), required=True),

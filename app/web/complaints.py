@@ -13,16 +13,15 @@ a 4xx with the domain's message in the user's language, the page shown again).
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from app.auth import current_actor, login_required
 from app.services import clock, db, signing_settings, store
 from app.web.forms import attempt, optional_id
+from app.web.responses import attachment, flashed
 from bidding import award_objections, award_state, complaints, tenders
-from bidding.access import manages
 from bidding.award_models import COMPLAINT_OUTCOMES, AwardObjection, Complaint
 from bidding.notices import Signing
 from core.actor import Role
@@ -108,7 +107,7 @@ def _page(complaint_id: int, form: dict[str, str] | None = None):
     objection = session.get(AwardObjection, row.objection_id) if row.objection_id else None
     award = award_state.get_award(session, row.award_id) if row.award_id else None
     return _render("complaints/show.html", row=row, objection=objection, award=award, form=form or {},
-                   is_supervisor=actor.has(Role.SUPERVISOR), is_manager=manages(actor, row.tender))
+                   is_supervisor=actor.has(Role.SUPERVISOR))
 
 
 @bp.get("/<int:complaint_id>")
@@ -123,23 +122,15 @@ def decision_pdf(complaint_id: int):
     session = db()
     data = complaints.decision_pdf(session, current_actor(), complaint_id, store())
     row = complaints.get_complaint(session, complaint_id)
-    name = f"{gettext('投诉处理决定书')}-{row.tender.code}-{row.id}.pdf"
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (f"attachment; filename=\"complaint-decision-{row.id}.pdf\"; "
-                                               f"filename*=UTF-8''{quote(name)}")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return attachment(data, "application/pdf", f"complaint-decision-{row.id}.pdf",
+                      f"{gettext('投诉处理决定书')}-{row.tender.code}-{row.id}.pdf")
 
 
 # --- supervisors: handling ----------------------------------------------------------------------------------------
 
 
 def _to_page(complaint_id: int, message: str):
-    def done(_row: Any):
-        flash(message, "success")
-        return redirect(url_for("complaints.show", complaint_id=complaint_id))
-
-    return done
+    return flashed(message, "complaints.show", complaint_id=complaint_id)
 
 
 @bp.post("/<int:complaint_id>/accept")

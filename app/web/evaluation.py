@@ -34,8 +34,9 @@ from app.i18n import error_message
 from app.services import clock, db, signing_settings, store
 from app.web.forms import attempt, checkbox, form_rows, local_time, required_id, row_id, text
 from bidding import draw_parties, evaluation, evaluation_report, expert_ratings
+from bidding.access import is_agent, is_tenderee
 from bidding.evaluation import ReviewItem, ScoreItem, Setup
-from bidding.evaluation_models import RATING_ASPECTS, Evaluation, EvaluationMember, PriceAdjustment
+from bidding.evaluation_models import RATING_ASPECTS, Evaluation, EvaluationMember
 from bidding.notices import Signing
 from bidding.price_rules import MeanDeviationRule
 from core.actor import Role
@@ -234,12 +235,6 @@ def _my_evaluations(actor) -> list[tuple[Evaluation, EvaluationMember]]:
     return [(e, m) for e, m in rows]
 
 
-def _adjustments(found: Evaluation) -> list[PriceAdjustment]:
-    """The chair's price adjustments (read-only; the chair and supervisors see them)."""
-    return list(db().scalars(select(PriceAdjustment).where(PriceAdjustment.evaluation_id == found.id)
-                             .order_by(PriceAdjustment.id)))
-
-
 def _tenderee_users(found: Evaluation) -> list[User]:
     """Active users of the tenderee's organisation, for naming representatives (the domain checks the choice)."""
     return list(db().scalars(select(User).where(User.organisation_id == found.tender.tenderee_org_id,
@@ -270,8 +265,7 @@ def _steps(found: Evaluation) -> list[dict[str, Any]]:
     order = [key for key, _ in STEPS[found.method]]
     current = found.status
     if current in ("representatives", "sign_in"):
-        current = "chair" if all(m.declaration == "none" and m.signed_in_at for m in evaluation.active_members(found)) \
-            and len(evaluation.active_members(found)) == evaluation.committee_size(found) else "sign_in"
+        current = "chair" if evaluation.committee_ready(found) else "sign_in"
     if current == "low_price":
         current = "review"
     index = order.index(current) if current in order else 0
@@ -334,8 +328,10 @@ def _room_page(evaluation_id: int):
         todo=_next_step(found, me, progress, deviations),
         candidates=[m for m in members if m.kind == "expert"],
         unsigned=[m for m in members if m.report_signed_at is None and m.refused_at is None and m.id != me.id],
-        signers=members, adjustments=_adjustments(found) if found.status in ("pricing", "report", "signing", "closed")
-        else [], venue_default=me.last_seen_venue or me.sign_in_venue or me.venue_place,
+        signers=members,
+        adjustments=(evaluation.price_adjustments(session, found)
+                     if found.status in ("pricing", "report", "signing", "closed") else []),
+        venue_default=me.last_seen_venue or me.sign_in_venue or me.venue_place,
         deadline_default=(now + timedelta(hours=1)), version=_version(progress, sum(1 for c in asked if c.answer)),
         result=_result(found) if found.result else None, present_count=sum(1 for p in people if p.present),
         evaluation_at=draw.get_draw(session, found.draw_id).evaluation_at)
@@ -414,19 +410,19 @@ def _manage_page(tender_id: int, number: int):
         return _render("evaluation/manage.html", form=form, committee=committee, draw=draws[-1] if draws else None,
                        review_rows=_posted_rows(review_rows, BLANK_REVIEW_ROWS),
                        score_rows=_posted_rows(score_rows, BLANK_SCORE_ROWS) if section.evaluation_method ==
-                       "comprehensive" else [], can_set_up=actor.has(Role.AGENT) and actor.org_id == tender.agent_org_id,
+                       "comprehensive" else [], can_set_up=is_agent(actor, tender),
                        **context)
     progress = evaluation.progress(session, actor, found.id)
     member = evaluation.member_of(found, actor)
-    is_tenderee = actor.has(Role.TENDEREE) and actor.org_id == tender.tenderee_org_id
-    reps = [m for m in found.members if m.kind == "representative" and m.active] if is_tenderee else []
+    tenderee = is_tenderee(actor, tender)
+    reps = [m for m in found.members if m.kind == "representative" and m.active] if tenderee else []
     closed = found.status == "closed"
     rate = expert_ratings.experts_to_rate(session, actor, found.id) if closed else []
     bidders = evaluation.bidder_list(session, actor, found.id) if closed else []
     return _render(
-        "evaluation/manage.html", progress=progress, member=member, is_tenderee=is_tenderee, reps=reps,
-        free_seats=found.representatives - len(reps) if is_tenderee else 0,
-        users=_tenderee_users(found) if is_tenderee and found.status in ("representatives", "sign_in") else [],
+        "evaluation/manage.html", progress=progress, member=member, is_tenderee=tenderee, reps=reps,
+        free_seats=found.representatives - len(reps) if tenderee else 0,
+        users=_tenderee_users(found) if tenderee and found.status in ("representatives", "sign_in") else [],
         taken={m.user_id for m in found.members}, to_rate=rate, bidders=bidders,
         names={b.bidder_id: b.name for b in bidders}, result=_result(found) if closed else None,
         ratings=expert_ratings.ratings(session, actor, found.id) if closed else [],
@@ -865,7 +861,7 @@ def _supervisor_page(evaluation_id: int, recomputed: bool | None = None):
         results={(r.bidder_id, r.criterion_id): r for r in review_view.results or []},
         criteria=evaluation.score_criteria(found), table=_score_table(found, scores), submitted=scores.submitted,
         clarifications=evaluation.clarifications(session, actor, found.id),
-        deviations=evaluation.deviation_notes(session, found), adjustments=_adjustments(found),
+        deviations=evaluation.deviation_notes(session, found), adjustments=evaluation.price_adjustments(session, found),
         members=evaluation.active_members(found), all_members=found.members, result=_result(found),
         recomputed=recomputed, ratings=expert_ratings.ratings(session, actor, found.id), experts=experts,
         expert_rows=statuses, rated_names={k: m.name for k, m in experts.items()},

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from app.auth import current_actor, login_required
 from app.services import clock, db, store
 from app.web.forms import attempt
+from app.web.responses import attachment
 from bidding import award_objections, award_rules, award_state, publicity
 from bidding.access import manages
 from bidding.award_models import Award, Publicity
@@ -91,10 +91,7 @@ def pdf(publicity_id: int):
     data = publicity.publicity_pdf(session, publicity_id, store())
     row = publicity.get_publicity(session, publicity_id)
     name = f"{gettext(publicity.KIND_LABELS[row.kind])}-{row.award.tender.code}-{row.award.section.number}.pdf"
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = (f"attachment; filename=\"publicity-{row.id}.pdf\"; "
-                                               f"filename*=UTF-8''{quote(name)}")
-    return response
+    return attachment(data, "application/pdf", f"publicity-{row.id}.pdf", name, no_store=False)  # public
 
 
 # --- a bidder of the section -------------------------------------------------------------------------------------

@@ -7,16 +7,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
 
 import pandas as pd
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request
 from flask_babel import gettext
 
 from app.auth import current_actor, login_required
 from app.filters import money
 from app.services import clock, db, signing_settings, store
 from app.web.forms import attempt
+from app.web.responses import attachment, flashed
 from bidding import (
     award,
     award_objections,
@@ -100,11 +100,7 @@ def tender(tender_id: int):
 
 
 def _to_workspace(tender_id: int, message: str):
-    def done(_tender):
-        flash(message, "success")
-        return redirect(url_for("supervisor.tender", tender_id=tender_id, _anchor="suspension"))
-
-    return done
+    return flashed(message, "supervisor.tender", tender_id=tender_id, _anchor="suspension")
 
 
 @bp.post("/tenders/<int:tender_id>/suspend")
@@ -183,10 +179,4 @@ def bonds_excel():
     frame = bond_statistics.for_supervisor(db(), clock(), current_actor())
     data = bond_statistics.to_excel(frame, chosen.by, chosen.start, chosen.end, gettext)
     span = "".join(f"-{p}" for p in (chosen.start, chosen.end) if p)
-    response = Response(data, mimetype=XLSX)
-    # an ASCII name for old clients, the translated one (RFC 6266/5987) for the others
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"bond-statistics{span}.xlsx\"; "
-        f"filename*=UTF-8''{quote(gettext('投标保证金统计') + span + '.xlsx')}")
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return attachment(data, XLSX, f"bond-statistics{span}.xlsx", gettext("投标保证金统计") + span + ".xlsx")

@@ -23,30 +23,21 @@ from bidding.evaluation_models import Evaluation, EvaluationMember, ExpertRating
 from core.clock import to_shanghai
 from core.identity import User
 from expert_pool import draw
-from expert_pool.draw import GroupRequest
 from expert_pool.models import DrawPick, Expert
 from tests.app.helpers import flash_messages, login, page_text, post_token, signed_in
 from tests.bidding.test_evaluation import (
-    HZ,
-    NB,
-    PRICES,
-    Room,
     actor_of,
-    bid_and_open,
     build_room,
     chair_actor,
-    draw_and_confirm,
     elect,
-    make_experts,
-    make_tender,
     members,
     review_all,
     score_all,
     seat_everyone,
+    two_sections,
     typed,
 )
 from tests.bidding.test_evaluation import set_up as domain_set_up
-from tests.expert_pool.helpers import row
 from tests.world import SIGNING_PIN
 
 CSRF_MESSAGE = "表单已过期或缺少安全令牌，请返回刷新页面后重试。"
@@ -666,16 +657,7 @@ def test_strangers_other_committees_unknown_ids_and_forged_posts_are_refused(app
 
 
 def test_an_expert_of_another_sections_evaluation_is_refused(app, session, clock, store, world):
-    tender = make_tender(session, clock, store, world, [{"name": "一标段"}, {"name": "二标段"}])
-    bid_and_open(session, clock, store, world, tender, {(s, n): PRICES[n] for s in (1, 2) for n in (1, 2, 3)})
-    actors = make_experts(session, clock, world, [row(f"杭州专家{i}", i) for i in range(1, 6)]
-                          + [row(f"宁波专家{i}", 100 + i, region=NB) for i in range(1, 6)])
-    d1 = draw_and_confirm(session, clock, world, tender, 1, (GroupRequest("A0101", 5, HZ),), actors)
-    d2 = draw_and_confirm(session, clock, world, tender, 2, (GroupRequest("A0101", 5, NB),), actors)
-    clock.set(max(d1.evaluation_at, d2.evaluation_at))
-    room = Room(tender, {1: d1, 2: d2}, actors)
-    ev1 = domain_set_up(session, clock, world, room, 1)
-    ev2 = domain_set_up(session, clock, world, room, 2)
+    _, ev1, ev2 = two_sections(session, clock, store, world)
     outsider = signed_in(app, _username(session, members(ev1)[0]))
     assert outsider.get(_room(ev1)).status_code == 200
     for path in (_room(ev2), _room(ev2, "/review"), _room(ev2, "/scoring"), _room(ev2, "/report.pdf")):

@@ -14,10 +14,9 @@ Fast on purpose: one section, the lowest-evaluated-price method (no scoring), a 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
-from bidding import award, award_pool, award_state, evaluation, participation
+from bidding import award, award_pool, award_state, evaluation
 from bidding.award_models import Award, AwardPoolMember
 from bidding.evaluation_models import Evaluation
 from bidding.models import Tender
@@ -34,13 +33,14 @@ from tests.bidding.test_evaluation import (
     draw_and_confirm,
     elect,
     make_experts,
+    make_tender,
     members,
     review_all,
     seat_everyone,
     set_up,
 )
 from tests.expert_pool.helpers import row
-from tests.world import PASSWORD, encryption_key, ensure_signing, published_tender, signing, tender_data
+from tests.world import PASSWORD, ensure_signing, signing
 
 CATEGORIES = ("leadership", "management", "technical")
 
@@ -71,15 +71,8 @@ def evaluated(session, clock, store, world, *, prices: dict[int, str] = PRICES, 
     award_params, rule_set, is_state_funded …) bid on by the three bidders at ``prices``, opened, evaluated by five
     experts with the lowest-evaluated-price method, the report signed by all: the evaluation is closed and the award
     is in ``review``."""
-    base = tender_data(world, clock)["sections"][0]
-    tender_overrides.setdefault("sections", [{**base, "evaluation_method": "lowest_evaluated_price"}])
-    tender = published_tender(session, clock, store, world, **tender_overrides)
-    clock.advance(timedelta(hours=2))
-    for i, bidder in enumerate(world.bidders, start=1):
-        participation.obtain_documents(session, clock, bidder, tender.id)
-        ensure_signing(session, clock, world, f"bidder{i}")
-        encryption_key(session, clock, world, f"bidder{i}")
-    session.commit()
+    tender = make_tender(session, clock, store, world, [{"evaluation_method": "lowest_evaluated_price"}],
+                         **tender_overrides)
     placed = bid_and_open(session, clock, store, world, tender, {(1, n): p for n, p in prices.items()})
     actors = make_experts(session, clock, world, [row(f"杭州专家{i}", i) for i in range(1, 7)])
     draw = draw_and_confirm(session, clock, world, tender, 1, (GroupRequest("A0101", 5, HZ, "main", backups=1),),

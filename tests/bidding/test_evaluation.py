@@ -50,9 +50,9 @@ class Room:
     bids: dict[tuple[int, int], Bid] = field(default_factory=dict)  # (section, bidder number) -> bid
 
 
-def make_tender(session, clock, store, world, sections: list[dict[str, Any]] | None = None) -> Tender:
-    """Published, in its sale period, the three bidders hold the documents, keys and signing certificates."""
-    overrides = {}
+def make_tender(session, clock, store, world, sections: list[dict[str, Any]] | None = None, **overrides: Any) -> Tender:
+    """Published, in its sale period, the three bidders hold the documents, keys and signing certificates.
+    ``sections`` change the standard section; ``overrides`` go to tests.world.tender_data."""
     if sections is not None:
         base = tender_data(world, clock)["sections"][0]
         overrides["sections"] = [{**base, **s} for s in sections]
@@ -221,6 +221,22 @@ def through_review(session, clock, world, room: Room, **overrides: Any) -> Evalu
     evaluation.close_review(session, clock, chair_actor(room, ev), ev.id)
     session.commit()
     return ev
+
+
+def two_sections(session, clock, store, world) -> tuple[Room, Evaluation, Evaluation]:
+    """Two opened sections, each with its own committee (Hangzhou experts for the first, Ningbo for the second),
+    both evaluations set up."""
+    tender = make_tender(session, clock, store, world, [{"name": "一标段"}, {"name": "二标段"}])
+    bid_and_open(session, clock, store, world, tender, {(s, n): PRICES[n] for s in (1, 2) for n in (1, 2, 3)})
+    actors = make_experts(session, clock, world, [row(f"杭州专家{i}", i) for i in range(1, 6)]
+                          + [row(f"宁波专家{i}", 100 + i, region=NB) for i in range(1, 6)])
+    d1 = draw_and_confirm(session, clock, world, tender, 1, (GroupRequest("A0101", 5, HZ),), actors)
+    d2 = draw_and_confirm(session, clock, world, tender, 2, (GroupRequest("A0101", 5, NB),), actors)
+    clock.set(max(d1.evaluation_at, d2.evaluation_at))
+    room = Room(tender, {1: d1, 2: d2}, actors)
+    ev1 = set_up(session, clock, world, room, 1)
+    ev2 = set_up(session, clock, world, room, 2)
+    return room, ev1, ev2
 
 
 @pytest.fixture
@@ -616,16 +632,7 @@ def test_tenderee_representatives_sit_score_and_are_not_chair(session, clock, st
 
 
 def test_an_expert_cannot_act_on_another_sections_evaluation(session, clock, store, world):
-    tender = make_tender(session, clock, store, world, [{"name": "一标段"}, {"name": "二标段"}])
-    bid_and_open(session, clock, store, world, tender, {(s, n): PRICES[n] for s in (1, 2) for n in (1, 2, 3)})
-    actors = make_experts(session, clock, world, [row(f"杭州专家{i}", i) for i in range(1, 6)]
-                          + [row(f"宁波专家{i}", 100 + i, region=NB) for i in range(1, 6)])
-    d1 = draw_and_confirm(session, clock, world, tender, 1, (GroupRequest("A0101", 5, HZ),), actors)
-    d2 = draw_and_confirm(session, clock, world, tender, 2, (GroupRequest("A0101", 5, NB),), actors)
-    clock.set(max(d1.evaluation_at, d2.evaluation_at))
-    room = Room(tender, {1: d1, 2: d2}, actors)
-    ev1 = set_up(session, clock, world, room, 1)
-    ev2 = set_up(session, clock, world, room, 2)
+    room, ev1, ev2 = two_sections(session, clock, store, world)
     outsider = actor_of(room, members(ev1)[0])
     assert outsider.user_id not in {m.user_id for m in ev2.members}
     for call in (lambda: evaluation.sign_in(session, clock, outsider, ev2.id, "工位"),

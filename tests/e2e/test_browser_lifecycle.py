@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -30,16 +30,17 @@ from bidding import award, evaluation
 from bidding.award_models import Award
 from bidding.evaluation_models import Evaluation
 from bidding.models import Tender
-from core.clock import to_shanghai
 from core.identity import User
 from expert_pool.models import DrawPick
 from signing import envelope, pki
 from tests.bidding.awarding import add_pool
 from tests.bidding.test_evaluation import make_experts
 from tests.conftest import LiveServer
+from tests.e2e.test_browser_bonds import sign_in
+from tests.e2e.test_browser_publish import local_input
 from tests.expert_pool.helpers import row
 from tests.tools import nss_database, pdfsig
-from tests.world import PASSWORD, SIGNING_PIN, encryption_key, ensure_signing
+from tests.world import SIGNING_PIN, encryption_key, ensure_signing
 
 pytestmark = pytest.mark.browser
 
@@ -52,20 +53,6 @@ NAMES = {n: f"投标公司{n}" for n in PRICES}
 VOTES = (2, 2, 2, 1, 3)
 WINNER = 2
 SIGNING_TIMEOUT = 60_000  # a click whose request signs a PDF (pyHanko) on the server
-
-
-def local_input(at: datetime) -> str:
-    """What a person types into <input type=datetime-local>: Beijing time to the minute."""
-    return to_shanghai(at).strftime("%Y-%m-%dT%H:%M")
-
-
-def sign_in(page, server: LiveServer, username: str) -> None:
-    page.goto(f"{server.url}/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.get_by_role("button", name="登录").click()
-    assert page.locator(".who .user").inner_text() == server.world.users[username].display_name
 
 
 def _people(server: LiveServer, session) -> None:
